@@ -1,0 +1,84 @@
+# The front door: `make dev` runs the whole stack locally, `make test` runs every check.
+# Both install what they need first, from pinned files, into virtual environments under the repo.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13. Use a python3.13 that runs, else pyenv's 3.13.x, so that
+# neither we nor `sam build` depend on PYENV_VERSION being set.
+PY313 ?= $(shell for p in $$(command -v python3.13 2>/dev/null) $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null | sort -V -r); do "$$p" -c '' 2>/dev/null && { echo "$$p"; break; }; done)
+ifeq ($(PY313),)
+$(error python3.13 not found: install Python 3.13 (e.g. `pyenv install 3.13`) or set PY313=/path/to/python3.13)
+endif
+export PATH := $(dir $(PY313)):$(PATH)
+# pyenv's shims consult PYENV_VERSION; make python3.13 resolvable through them too.
+export PYENV_VERSION := $(notdir $(patsubst %/bin/,%,$(dir $(PY313)))):$(shell pyenv global 2>/dev/null | head -1)
+
+VENV := .venv
+VENV_SAM := .venv-sam
+LAYER_DEPS := .build/layer-deps
+PY := $(VENV)/bin/python
+SAM := $(VENV_SAM)/bin/sam
+PORT ?= 3000
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install dev token test lint typecheck unit handlers e2e sam-validate sam-build openapi bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	$(PY313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==25.3
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV_SAM)/.installed: requirements-sam.txt
+	$(PY313) -m venv $(VENV_SAM)
+	$(VENV_SAM)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(VENV_SAM)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+# What the layer puts on /opt/python in Lambda, built for this machine so the local runtime can import it.
+$(LAYER_DEPS)/.installed: layers/shared/requirements.txt
+	rm -rf $(LAYER_DEPS)
+	$(PY313) -m pip install --quiet --target $(LAYER_DEPS) -r layers/shared/requirements.txt
+	touch $@
+
+install: $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed ## Install every environment (idempotent)
+
+dev: install ## Run the whole stack locally (DynamoDB, dev token issuer, API on :$(PORT)); SEED=0 skips the demo catalog
+	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
+
+token: $(VENV)/.installed ## Print a dev token: make -s token USER=alice GROUPS=admin
+	@$(PY) -m devstack.issuer token --user "$(or $(USER),dev-user)" --groups "$(GROUPS)"
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed ## mypy on the shared code
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.installed ## Unit and handler tests (in-process, moto)
+	$(PY) -m pytest tests/unit tests/handlers tests/devstack
+
+e2e: install ## End-to-end tests over HTTP against a local stack the session starts
+	$(PY) -m pytest tests/e2e
+
+sam-validate: $(VENV_SAM)/.installed
+	$(SAM) validate --lint
+
+sam-build: $(VENV_SAM)/.installed
+	$(SAM) build
+
+openapi: $(VENV)/.installed ## Regenerate openapi.json from the handlers' own routes
+	$(PY) -m scripts.openapi > openapi.json
+
+test: install lint typecheck sam-validate sam-build ## Install what is needed and run every check
+	$(PY) -m pytest
+
+bench: install ## Cold-start and warm-latency figures
+	$(PY) -m scripts.bench
+
+clean: ## Remove environments and build output
+	rm -rf $(VENV) $(VENV_SAM) .build .aws-sam .local

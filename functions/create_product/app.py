@@ -1,0 +1,58 @@
+"""POST /products (admin): add a product to the catalog."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from shop.api import (
+    ADMIN_GROUP,
+    BEARER,
+    create_resolver,
+    etag,
+    problem_docs,
+    require_group,
+)
+from shop.models import Product, ProductCreate
+from shop.services.products import create_product
+from shop.settings import catalog_settings
+
+catalog_settings()  # fail the cold start, not the first request, when configuration is missing
+logger = Logger()
+app = create_resolver()
+
+
+@app.post(
+    "/products",
+    summary="Create a product",
+    tags=["catalog"],
+    security=BEARER,
+    responses={
+        201: {
+            "description": "Created",
+            "content": {"application/json": {"model": Product}},
+        },
+        **problem_docs(
+            HTTPStatus.UNAUTHORIZED,
+            HTTPStatus.FORBIDDEN,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ),
+    },
+)
+def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]:
+    require_group(app, ADMIN_GROUP)
+    created = create_product(product)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type="application/json",
+        body=created,
+        headers={"Location": f"/products/{created.id}", "ETag": etag(created.version)},
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

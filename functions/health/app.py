@@ -1,0 +1,20 @@
+"""GET /health: liveness of the API path (gateway -> Lambda), touching no dependency."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from shop.api import create_resolver
+from shop.models import Health
+
+logger = Logger()
+app = create_resolver()
+
+
+@app.get("/health", summary="Liveness check", tags=["ops"])
+def health() -> Health:
+    return Health()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,42 @@
+"""GET /products: the catalog, newest first, optionally one category, paginated by cursor."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from shop.api import create_resolver, problem_docs
+from shop.models import ProductPage
+from shop.services.products import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, list_products
+from shop.settings import catalog_settings
+
+catalog_settings()  # fail the cold start, not the first request, when configuration is missing
+logger = Logger()
+app = create_resolver()
+
+
+@app.get(
+    "/products",
+    summary="List products",
+    tags=["catalog"],
+    responses={
+        200: {
+            "description": "A page of products",
+            "content": {"application/json": {"model": ProductPage}},
+        },
+        **problem_docs(HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY),
+    },
+)
+def read_products(
+    category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+) -> ProductPage:
+    return list_products(category=category, limit=limit, cursor=cursor)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,194 @@
+"""The catalog's DynamoDB access: one item per product, two sparse indexes for listing.
+
+Item layout (single table, see README "Data design"):
+    pk = "PRODUCT#<id>", sk = "PRODUCT", entity = "PRODUCT"
+    gsi1pk = "PRODUCTS",            gsi1sk = "<created_at>#<id>"   -> all products, newest first
+    gsi2pk = "CATEGORY#<category>", gsi2sk = "<created_at>#<id>"   -> one category, newest first
+Every call is a key or index operation; nothing here scans the table.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from shop.adapters.clients import dynamodb_client
+from shop.cursor import position_of, rfc3339
+from shop.errors import ProductNotFound, VersionMismatch
+from shop.models import Product
+
+ENTITY = "PRODUCT"
+ALL_PRODUCTS = "PRODUCTS"
+BY_CREATED_INDEX = "gsi1"
+BY_CATEGORY_INDEX = "gsi2"
+_PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "brand",
+    "price_cents",
+    "currency",
+    "stock",
+    "tags",
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def product_key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": ENTITY}}
+
+
+def _category_partition(category: str) -> str:
+    return f"CATEGORY#{category}"
+
+
+def _to_item(product: Product) -> dict[str, Any]:
+    position = position_of(product)
+    attributes: dict[str, Any] = {
+        "pk": f"PRODUCT#{product.id}",
+        "sk": ENTITY,
+        "entity": ENTITY,
+        "id": product.id,
+        "created_at": rfc3339(product.created_at),
+        "updated_at": rfc3339(product.updated_at),
+        "version": product.version,
+        "gsi1pk": ALL_PRODUCTS,
+        "gsi1sk": position,
+        "gsi2pk": _category_partition(product.category),
+        "gsi2sk": position,
+    }
+    for field in _PRODUCT_FIELDS:
+        value = getattr(product, field)
+        if value is not None:
+            attributes[field] = value
+    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+
+
+def _from_item(item: dict[str, Any]) -> Product:
+    plain = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    for name, value in plain.items():
+        if isinstance(value, Decimal):
+            plain[name] = int(value)
+    return Product.model_validate(plain)
+
+
+class ProductsTable:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def put_new(self, product: Product) -> None:
+        dynamodb_client().put_item(
+            TableName=self.table_name,
+            Item=_to_item(product),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, product_id: str) -> Product:
+        response = dynamodb_client().get_item(
+            TableName=self.table_name, Key=product_key(product_id)
+        )
+        if "Item" not in response:
+            raise ProductNotFound(product_id)
+        return _from_item(response["Item"])
+
+    def update(
+        self,
+        product_id: str,
+        changes: dict[str, object],
+        expected_version: int | None,
+        now: datetime,
+    ) -> Product:
+        """Apply changes in one conditional write; the version guards against lost updates."""
+        names: dict[str, str] = {"#version": "version", "#updated_at": "updated_at"}
+        values: dict[str, Any] = {":one": 1, ":updated_at": rfc3339(now)}
+        sets = ["#version = #version + :one", "#updated_at = :updated_at"]
+        removes: list[str] = []
+        for index, (field, value) in enumerate(sorted(changes.items())):
+            names[f"#f{index}"] = field
+            if value is None:
+                removes.append(f"#f{index}")
+                continue
+            values[f":v{index}"] = value
+            sets.append(f"#f{index} = :v{index}")
+            if field == "category":
+                names["#gsi2pk"] = "gsi2pk"
+                values[":gsi2pk"] = _category_partition(str(value))
+                sets.append("#gsi2pk = :gsi2pk")
+        condition = "attribute_exists(pk)"
+        if expected_version is not None:
+            condition += " AND #version = :expected"
+            values[":expected"] = expected_version
+        expression = (
+            "SET "
+            + ", ".join(sets)
+            + (" REMOVE " + ", ".join(removes) if removes else "")
+        )
+        client = dynamodb_client()
+        try:
+            response = client.update_item(
+                TableName=self.table_name,
+                Key=product_key(product_id),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    name: _serializer.serialize(v) for name, v in values.items()
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except client.exceptions.ConditionalCheckFailedException as error:
+            current = error.response.get("Item")
+            if not current:
+                raise ProductNotFound(product_id) from error
+            raise VersionMismatch(
+                product_id, expected_version or 0, _from_item(current).version
+            ) from error
+        return _from_item(response["Attributes"])
+
+    def delete(self, product_id: str) -> None:
+        client = dynamodb_client()
+        try:
+            client.delete_item(
+                TableName=self.table_name,
+                Key=product_key(product_id),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except client.exceptions.ConditionalCheckFailedException as error:
+            raise ProductNotFound(product_id) from error
+
+    def list_newest(
+        self, category: str | None, limit: int, after: str | None
+    ) -> list[Product]:
+        """Up to `limit` products, newest first, starting after the position `after`."""
+        if category is None:
+            index, partition_key, sort_key, partition = (
+                BY_CREATED_INDEX,
+                "gsi1pk",
+                "gsi1sk",
+                ALL_PRODUCTS,
+            )
+        else:
+            index, partition_key, sort_key = BY_CATEGORY_INDEX, "gsi2pk", "gsi2sk"
+            partition = _category_partition(category)
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": partition_key},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            product_id = after.rsplit("#", 1)[1]
+            query["ExclusiveStartKey"] = {
+                **product_key(product_id),
+                partition_key: {"S": partition},
+                sort_key: {"S": after},
+            }
+        items = dynamodb_client().query(**query).get("Items", [])
+        return [_from_item(item) for item in items]

@@ -1,0 +1,196 @@
+"""HTTP plumbing shared by every API function: the resolver, error mapping, identity and headers.
+
+Errors are mapped to RFC 9457 problem details by exception type, here and nowhere else.
+"""
+
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+)
+
+from shop.errors import (
+    Forbidden,
+    InvalidCursor,
+    InvalidPrecondition,
+    ProductNotFound,
+    ShopError,
+    Unauthenticated,
+    VersionMismatch,
+)
+from shop.models import Problem, ValidationIssue
+
+PROBLEM_JSON = "application/problem+json"
+ADMIN_GROUP = "admin"
+# OpenAPI security requirement of the routes behind the Lambda authorizer.
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+logger = Logger()
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    status: HTTPStatus
+    slug: str
+    title: str
+
+    @property
+    def uri(self) -> str:
+        return f"urn:shop:problem:{self.slug}"
+
+
+PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
+    ProductNotFound: ProblemType(
+        HTTPStatus.NOT_FOUND, "product-not-found", "Product not found"
+    ),
+    VersionMismatch: ProblemType(
+        HTTPStatus.PRECONDITION_FAILED,
+        "version-mismatch",
+        "Product version has changed",
+    ),
+    InvalidPrecondition: ProblemType(
+        HTTPStatus.BAD_REQUEST, "invalid-precondition", "Invalid If-Match header"
+    ),
+    InvalidCursor: ProblemType(
+        HTTPStatus.BAD_REQUEST, "invalid-cursor", "Invalid pagination cursor"
+    ),
+    Unauthenticated: ProblemType(
+        HTTPStatus.UNAUTHORIZED, "unauthenticated", "Authentication required"
+    ),
+    Forbidden: ProblemType(HTTPStatus.FORBIDDEN, "forbidden", "Not allowed"),
+}
+VALIDATION = ProblemType(
+    HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid"
+)
+ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")
+INTERNAL = ProblemType(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error")
+
+
+def problem_type_of(error: ShopError) -> ProblemType:
+    for cls in type(error).__mro__:
+        if cls in PROBLEM_TYPES:
+            return PROBLEM_TYPES[cls]
+    return INTERNAL
+
+
+def problem_response(
+    kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None
+) -> Response:
+    problem = Problem(
+        type=kind.uri,
+        title=kind.title,
+        status=kind.status,
+        detail=detail,
+        errors=errors,
+    )
+    return Response(
+        status_code=kind.status,
+        content_type=PROBLEM_JSON,
+        body=problem.model_dump_json(exclude_none=True),
+    )
+
+
+def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
+    # Powertools prefixes locations with the request part ("body", "query", ...): keep it, it
+    # tells the client where the field is. Inputs are not echoed back.
+    return [
+        ValidationIssue(
+            loc=[part for part in issue.get("loc", ()) if isinstance(part, str | int)],
+            msg=str(issue.get("msg", "")),
+            type=str(issue.get("type", "")),
+        )
+        for issue in error.errors()
+    ]
+
+
+def create_resolver() -> APIGatewayRestResolver:
+    """The resolver every API function declares its one route on."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(ShopError)
+    def _shop_error(error: ShopError) -> Response:
+        return problem_response(problem_type_of(error), str(error))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        issues = _validation_issues(error)
+        fields = ", ".join(
+            ".".join(str(part) for part in issue.loc) for issue in issues
+        )
+        return problem_response(VALIDATION, f"invalid fields: {fields}", issues)
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return problem_response(ROUTE_NOT_FOUND, "this function serves no such route")
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        # Logged with its trace for operators; the client sees no internals.
+        logger.exception("unhandled error")
+        return problem_response(INTERNAL, "the request could not be completed")
+
+    return app
+
+
+def problem_docs(*statuses: HTTPStatus) -> dict[int, Any]:
+    """OpenAPI `responses` entries for the problem answers a route can give."""
+    return {
+        int(status): {
+            "description": status.phrase,
+            "content": {PROBLEM_JSON: {"model": Problem}},
+        }
+        for status in statuses
+    }
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    groups: frozenset[str]
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    """The caller as verified by the Lambda authorizer (its context), never from the token itself."""
+    context = (app.current_event.raw_event.get("requestContext") or {}).get(
+        "authorizer"
+    ) or {}
+    user_id = context.get("user_id")
+    if not isinstance(user_id, str) or not user_id:
+        raise Unauthenticated()
+    groups = context.get("groups") or ""
+    return Principal(
+        user_id=user_id, groups=frozenset(g for g in str(groups).split(",") if g)
+    )
+
+
+def require_group(app: APIGatewayRestResolver, group: str) -> Principal:
+    principal = current_principal(app)
+    if group not in principal.groups:
+        raise Forbidden(group)
+    return principal
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+# If-Match compares strongly (RFC 9110 13.1.1): a quoted version, or the bare number clients often send.
+_ENTITY_TAG = re.compile(r'^(?:"(\d{1,18})"|(\d{1,18}))$')
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """The version an If-Match header names; None when absent or `*` (any current version)."""
+    if header is None or header.strip() == "*":
+        return None
+    match = _ENTITY_TAG.match(header.strip())
+    if match is None:
+        raise InvalidPrecondition(
+            f"If-Match must be a product ETag such as '\"3\"', not {header[:40]!r}"
+        )
+    return int(match.group(1) or match.group(2))

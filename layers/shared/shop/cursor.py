@@ -1,0 +1,57 @@
+"""Opaque pagination cursors.
+
+A cursor is base64url(JSON) of the last item's position in the index being paged. Decoding checks
+its whole shape and that it belongs to the same query, so a tampered cursor is a clean 400, never a
+DynamoDB validation error surfacing as a 500.
+"""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shop.errors import InvalidCursor
+from shop.models import Product
+
+# "<created_at RFC 3339 with microseconds>#<uuid4>", the sort key of the catalog indexes.
+POSITION_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+MAX_CURSOR_LENGTH = 1024
+
+
+class CursorPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: int = Field(1, ge=1, le=1)
+    scope: str = Field(max_length=200)
+    after: str = Field(pattern=POSITION_PATTERN)
+
+
+def rfc3339(moment: datetime) -> str:
+    """Fixed-width UTC timestamps, so that they sort as strings in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def position_of(product: Product) -> str:
+    """The product's sort key in the catalog's listing indexes: newest first, ties broken by id."""
+    return f"{rfc3339(product.created_at)}#{product.id}"
+
+
+def encode_cursor(scope: str, after: str) -> str:
+    raw = CursorPayload(scope=scope, after=after).model_dump_json().encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, scope: str) -> str:
+    """Return the position after which the next page starts; raise InvalidCursor otherwise."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor()
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = CursorPayload.model_validate(json.loads(raw))
+    except (binascii.Error, ValueError, ValidationError, UnicodeDecodeError) as error:
+        raise InvalidCursor() from error
+    if payload.scope != scope:
+        raise InvalidCursor()
+    return payload.after

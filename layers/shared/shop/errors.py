@@ -1,0 +1,49 @@
+"""Domain errors. They know nothing about HTTP: shop.api maps each type to a response."""
+
+
+class ShopError(Exception):
+    """Base of every error the API answers on purpose (never with a 5xx)."""
+
+
+class ProductNotFound(ShopError):
+    def __init__(self, product_id: str) -> None:
+        super().__init__(f"product {product_id!r} does not exist")
+        self.product_id = product_id
+
+
+class VersionMismatch(ShopError):
+    """The caller's If-Match names a version that is no longer current."""
+
+    def __init__(self, product_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"product {product_id!r} is at version {current}, not {expected}"
+        )
+        self.product_id = product_id
+        self.expected = expected
+        self.current = current
+
+
+class InvalidPrecondition(ShopError):
+    """An If-Match header that is not a product version."""
+
+
+class InvalidCursor(ShopError):
+    """A pagination cursor this API did not issue (tampered, truncated, or from another query)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the cursor is not valid for this query; start again without it"
+        )
+
+
+class Unauthenticated(ShopError):
+    """No verified identity reached the handler."""
+
+    def __init__(self) -> None:
+        super().__init__("sign in to use this route")
+
+
+class Forbidden(ShopError):
+    def __init__(self, group: str) -> None:
+        super().__init__(f"this route needs membership of the {group!r} group")
+        self.group = group

@@ -1,0 +1,144 @@
+"""Models shared by handlers, services and adapters: the API's inputs and outputs."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from shop.currencies import ISO_4217_CODES
+
+# Money and stock are integers in minor units; strict so that 9.99, "999" and true are rejected.
+MAX_PRICE_CENTS = 10**12
+MAX_STOCK = 10**9
+
+
+def _iso_4217(code: str) -> str:
+    if code not in ISO_4217_CODES:
+        raise ValueError(f"{code!r} is not an active ISO 4217 currency code")
+    return code
+
+
+# Server-generated ids are UUID4s; anything else cannot name a product.
+ProductId = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+    ),
+]
+ProductName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Brand = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+PriceCents = Annotated[int, Field(strict=True, ge=0, le=MAX_PRICE_CENTS)]
+Stock = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)
+]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+
+class ProductCreate(BaseModel):
+    """Body of POST /products."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ProductName
+    description: Description | None = None
+    category: Category
+    brand: Brand | None = None
+    price_cents: PriceCents
+    currency: Currency = "USD"
+    stock: Stock
+    tags: Tags = Field(default_factory=list)
+
+
+class ProductUpdate(BaseModel):
+    """Body of PATCH /products/{product_id}: the fields to change. `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ProductName | None = None
+    description: Description | None = None
+    category: Category | None = None
+    brand: Brand | None = None
+    price_cents: PriceCents | None = None
+    currency: Currency | None = None
+    stock: Stock | None = None
+    tags: Tags | None = None
+
+    @field_validator(
+        "name", "category", "price_cents", "currency", "stock", mode="before"
+    )
+    @classmethod
+    def _required_fields_cannot_be_cleared(cls, value: object) -> object:
+        # Only fields the caller sent reach this validator, so None here is an explicit null.
+        if value is None:
+            raise ValueError("this field is required and cannot be null")
+        return value
+
+    @model_validator(mode="after")
+    def _at_least_one_change(self) -> "ProductUpdate":
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the caller sent, with their values (None means clear)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class Product(BaseModel):
+    id: str
+    name: str
+    description: str | None = None
+    category: str
+    brand: str | None = None
+    price_cents: int
+    currency: str
+    stock: int
+    tags: list[str] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(ge=1)
+
+
+class ProductPage(BaseModel):
+    items: list[Product]
+    next_cursor: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[ValidationIssue] | None = None

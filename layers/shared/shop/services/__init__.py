@@ -1,0 +1,1 @@
+"""Business rules. Handlers call these; these call adapters."""

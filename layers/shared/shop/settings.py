@@ -1,0 +1,38 @@
+"""Function settings, read from the environment once per container.
+
+A missing or malformed variable fails the cold start with a validation error that names it,
+instead of surfacing later as a confusing runtime failure.
+"""
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CatalogSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(min_length=1, validation_alias="TABLE_NAME")
+
+
+class AuthorizerSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    jwt_issuer: str = Field(min_length=1, validation_alias="JWT_ISSUER")
+    jwt_audience: str = Field(min_length=1, validation_alias="JWT_AUDIENCE")
+    jwks_url: str = Field(min_length=1, validation_alias="JWKS_URL")
+    # Seconds of clock skew tolerated on exp/iat/nbf.
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS"
+    )
+
+
+@cache
+def catalog_settings() -> CatalogSettings:
+    return CatalogSettings()  # type: ignore[call-arg]
+
+
+@cache
+def authorizer_settings() -> AuthorizerSettings:
+    return AuthorizerSettings()  # type: ignore[call-arg]
