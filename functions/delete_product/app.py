@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs, require_group
 from shop.models import ProductId
 from shop.services.products import delete_product

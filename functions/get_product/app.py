@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from shop.api import create_resolver, etag, problem_docs
-from shop.models import ProductId, Product
+from shop.models import Product, ProductId
 from shop.services.products import get_product
 from shop.settings import catalog_settings
 

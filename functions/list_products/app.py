@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from shop.api import create_resolver, problem_docs
 from shop.models import ProductPage
 from shop.services.products import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, list_products

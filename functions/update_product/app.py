@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from shop.api import (
     ADMIN_GROUP,
     BEARER,
@@ -17,7 +18,7 @@ from shop.api import (
     problem_docs,
     require_group,
 )
-from shop.models import ProductId, Product, ProductUpdate
+from shop.models import Product, ProductId, ProductUpdate
 from shop.services.products import update_product
 from shop.settings import catalog_settings
 
@@ -52,9 +53,7 @@ def patch_product(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> Response[Product]:
     require_group(app, ADMIN_GROUP)
-    product = update_product(
-        product_id, changes, expected_version=parse_if_match(if_match)
-    )
+    product = update_product(product_id, changes, expected_version=parse_if_match(if_match))
     return Response(
         status_code=HTTPStatus.OK,
         content_type="application/json",

@@ -46,28 +46,18 @@ class ProblemType:
 
 
 PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
-    ProductNotFound: ProblemType(
-        HTTPStatus.NOT_FOUND, "product-not-found", "Product not found"
-    ),
+    ProductNotFound: ProblemType(HTTPStatus.NOT_FOUND, "product-not-found", "Product not found"),
     VersionMismatch: ProblemType(
         HTTPStatus.PRECONDITION_FAILED,
         "version-mismatch",
         "Product version has changed",
     ),
-    InvalidPrecondition: ProblemType(
-        HTTPStatus.BAD_REQUEST, "invalid-precondition", "Invalid If-Match header"
-    ),
-    InvalidCursor: ProblemType(
-        HTTPStatus.BAD_REQUEST, "invalid-cursor", "Invalid pagination cursor"
-    ),
-    Unauthenticated: ProblemType(
-        HTTPStatus.UNAUTHORIZED, "unauthenticated", "Authentication required"
-    ),
+    InvalidPrecondition: ProblemType(HTTPStatus.BAD_REQUEST, "invalid-precondition", "Invalid If-Match header"),
+    InvalidCursor: ProblemType(HTTPStatus.BAD_REQUEST, "invalid-cursor", "Invalid pagination cursor"),
+    Unauthenticated: ProblemType(HTTPStatus.UNAUTHORIZED, "unauthenticated", "Authentication required"),
     Forbidden: ProblemType(HTTPStatus.FORBIDDEN, "forbidden", "Not allowed"),
 }
-VALIDATION = ProblemType(
-    HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid"
-)
+VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")
 INTERNAL = ProblemType(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error")
 
@@ -79,9 +69,7 @@ def problem_type_of(error: ShopError) -> ProblemType:
     return INTERNAL
 
 
-def problem_response(
-    kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None
-) -> Response:
+def problem_response(kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None) -> Response:
     problem = Problem(
         type=kind.uri,
         title=kind.title,
@@ -120,9 +108,7 @@ def create_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
         issues = _validation_issues(error)
-        fields = ", ".join(
-            ".".join(str(part) for part in issue.loc) for issue in issues
-        )
+        fields = ", ".join(".".join(str(part) for part in issue.loc) for issue in issues)
         return problem_response(VALIDATION, f"invalid fields: {fields}", issues)
 
     @app.not_found
@@ -157,16 +143,12 @@ class Principal:
 
 def current_principal(app: APIGatewayRestResolver) -> Principal:
     """The caller as verified by the Lambda authorizer (its context), never from the token itself."""
-    context = (app.current_event.raw_event.get("requestContext") or {}).get(
-        "authorizer"
-    ) or {}
+    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
     user_id = context.get("user_id")
     if not isinstance(user_id, str) or not user_id:
         raise Unauthenticated()
     groups = context.get("groups") or ""
-    return Principal(
-        user_id=user_id, groups=frozenset(g for g in str(groups).split(",") if g)
-    )
+    return Principal(user_id=user_id, groups=frozenset(g for g in str(groups).split(",") if g))
 
 
 def require_group(app: APIGatewayRestResolver, group: str) -> Principal:
@@ -190,7 +172,5 @@ def parse_if_match(header: str | None) -> int | None:
         return None
     match = _ENTITY_TAG.match(header.strip())
     if match is None:
-        raise InvalidPrecondition(
-            f"If-Match must be a product ETag such as '\"3\"', not {header[:40]!r}"
-        )
+        raise InvalidPrecondition(f"If-Match must be a product ETag such as '\"3\"', not {header[:40]!r}")
     return int(match.group(1) or match.group(2))

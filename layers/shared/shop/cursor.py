@@ -16,7 +16,9 @@ from shop.errors import InvalidCursor
 from shop.models import Product
 
 # "<created_at RFC 3339 with microseconds>#<uuid4>", the sort key of the catalog indexes.
-POSITION_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+POSITION_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+)
 MAX_CURSOR_LENGTH = 1024
 
 

@@ -15,9 +15,7 @@ class VersionMismatch(ShopError):
     """The caller's If-Match names a version that is no longer current."""
 
     def __init__(self, product_id: str, expected: int, current: int) -> None:
-        super().__init__(
-            f"product {product_id!r} is at version {current}, not {expected}"
-        )
+        super().__init__(f"product {product_id!r} is at version {current}, not {expected}")
         self.product_id = product_id
         self.expected = expected
         self.current = current
@@ -31,9 +29,7 @@ class InvalidCursor(ShopError):
     """A pagination cursor this API did not issue (tampered, truncated, or from another query)."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "the cursor is not valid for this query; start again without it"
-        )
+        super().__init__("the cursor is not valid for this query; start again without it")
 
 
 class Unauthenticated(ShopError):

@@ -29,28 +29,16 @@ def _iso_4217(code: str) -> str:
 # Server-generated ids are UUID4s; anything else cannot name a product.
 ProductId = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-    ),
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"),
 ]
-ProductName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
-Category = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
-Brand = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Brand = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PriceCents = Annotated[int, Field(strict=True, ge=0, le=MAX_PRICE_CENTS)]
 Stock = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
-Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)
-]
-Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
-]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 
 
@@ -83,9 +71,7 @@ class ProductUpdate(BaseModel):
     stock: Stock | None = None
     tags: Tags | None = None
 
-    @field_validator(
-        "name", "category", "price_cents", "currency", "stock", mode="before"
-    )
+    @field_validator("name", "category", "price_cents", "currency", "stock", mode="before")
     @classmethod
     def _required_fields_cannot_be_cleared(cls, value: object) -> object:
         # Only fields the caller sent reach this validator, so None here is an explicit null.

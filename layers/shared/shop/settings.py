@@ -23,9 +23,7 @@ class AuthorizerSettings(BaseSettings):
     jwt_audience: str = Field(min_length=1, validation_alias="JWT_AUDIENCE")
     jwks_url: str = Field(min_length=1, validation_alias="JWKS_URL")
     # Seconds of clock skew tolerated on exp/iat/nbf.
-    jwt_leeway_seconds: int = Field(
-        default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS"
-    )
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
 
 
 @cache

@@ -15,6 +15,6 @@ else:
 
 @cache
 def dynamodb_client() -> "DynamoDBClient":
-    import boto3  # noqa: PLC0415 - deferred: boto3 costs ~100 ms of cold start
+    import boto3
 
     return boto3.client("dynamodb")

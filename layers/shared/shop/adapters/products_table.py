@@ -87,9 +87,7 @@ class ProductsTable:
         )
 
     def get(self, product_id: str) -> Product:
-        response = dynamodb_client().get_item(
-            TableName=self.table_name, Key=product_key(product_id)
-        )
+        response = dynamodb_client().get_item(TableName=self.table_name, Key=product_key(product_id))
         if "Item" not in response:
             raise ProductNotFound(product_id)
         return _from_item(response["Item"])
@@ -121,11 +119,7 @@ class ProductsTable:
         if expected_version is not None:
             condition += " AND #version = :expected"
             values[":expected"] = expected_version
-        expression = (
-            "SET "
-            + ", ".join(sets)
-            + (" REMOVE " + ", ".join(removes) if removes else "")
-        )
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         client = dynamodb_client()
         try:
             response = client.update_item(
@@ -134,9 +128,7 @@ class ProductsTable:
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    name: _serializer.serialize(v) for name, v in values.items()
-                },
+                ExpressionAttributeValues={name: _serializer.serialize(v) for name, v in values.items()},
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -144,9 +136,7 @@ class ProductsTable:
             current = error.response.get("Item")
             if not current:
                 raise ProductNotFound(product_id) from error
-            raise VersionMismatch(
-                product_id, expected_version or 0, _from_item(current).version
-            ) from error
+            raise VersionMismatch(product_id, expected_version or 0, _from_item(current).version) from error
         return _from_item(response["Attributes"])
 
     def delete(self, product_id: str) -> None:
@@ -160,9 +150,7 @@ class ProductsTable:
         except client.exceptions.ConditionalCheckFailedException as error:
             raise ProductNotFound(product_id) from error
 
-    def list_newest(
-        self, category: str | None, limit: int, after: str | None
-    ) -> list[Product]:
+    def list_newest(self, category: str | None, limit: int, after: str | None) -> list[Product]:
         """Up to `limit` products, newest first, starting after the position `after`."""
         if category is None:
             index, partition_key, sort_key, partition = (

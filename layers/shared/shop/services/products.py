@@ -24,15 +24,13 @@ class ProductStore(Protocol):
         now: datetime,
     ) -> Product: ...
     def delete(self, product_id: str) -> None: ...
-    def list_newest(
-        self, category: str | None, limit: int, after: str | None
-    ) -> list[Product]: ...
+    def list_newest(self, category: str | None, limit: int, after: str | None) -> list[Product]: ...
 
 
 @cache
 def default_store() -> ProductStore:
-    from shop.adapters.products_table import ProductsTable  # noqa: PLC0415 - keeps boto3 off the import path
-    from shop.settings import catalog_settings  # noqa: PLC0415
+    from shop.adapters.products_table import ProductsTable
+    from shop.settings import catalog_settings
 
     return ProductsTable(catalog_settings().table_name)
 
@@ -72,9 +70,7 @@ def update_product(
     changes = update.changes()
     if "tags" in changes and changes["tags"] is None:
         changes["tags"] = []  # an absent tag list and an empty one mean the same
-    return (store or default_store()).update(
-        product_id, changes, expected_version, clock()
-    )
+    return (store or default_store()).update(product_id, changes, expected_version, clock())
 
 
 def delete_product(product_id: str, store: ProductStore | None = None) -> None:

@@ -1,0 +1,41 @@
+"""Lambda TOKEN authorizer: verifies the bearer JWT and hands the caller's identity to the routes.
+
+The policy allows every route of the API: API Gateway caches it per token, so a policy naming only
+the first route called would deny the same token elsewhere. Group rules are decided by each route.
+"""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerResponse,
+    APIGatewayAuthorizerTokenEvent,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shop.auth import InvalidToken, bearer_token, verify_token
+from shop.settings import authorizer_settings
+
+authorizer_settings()  # fail the cold start, not the first request, when configuration is missing
+logger = Logger()
+
+
+@logger.inject_lambda_context  # never log_event: the event carries the token
+@event_source(data_class=APIGatewayAuthorizerTokenEvent)
+def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict:
+    try:
+        identity = verify_token(bearer_token(event.authorization_token))
+    except InvalidToken as error:
+        logger.info("token rejected", extra={"reason": str(error)})
+        # The one error message API Gateway turns into 401 Unauthorized.
+        raise Exception("Unauthorized") from None
+    arn = event.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=identity.user_id,
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        context={"user_id": identity.user_id, "groups": ",".join(identity.groups)},
+    )
+    policy.allow_all_routes()
+    return policy.asdict()
