@@ -69,7 +69,7 @@ def problem_type_of(error: ShopError) -> ProblemType:
     return INTERNAL
 
 
-def problem_response(kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None) -> Response:
+def problem_response(kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None) -> Response[str]:
     problem = Problem(
         type=kind.uri,
         title=kind.title,
@@ -102,21 +102,21 @@ def create_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
     @app.exception_handler(ShopError)
-    def _shop_error(error: ShopError) -> Response:
+    def _shop_error(error: ShopError) -> Response[str]:
         return problem_response(problem_type_of(error), str(error))
 
     @app.exception_handler(RequestValidationError)
-    def _invalid_request(error: RequestValidationError) -> Response:
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
         issues = _validation_issues(error)
         fields = ", ".join(".".join(str(part) for part in issue.loc) for issue in issues)
         return problem_response(VALIDATION, f"invalid fields: {fields}", issues)
 
     @app.not_found
-    def _no_route(_: NotFoundError) -> Response:
+    def _no_route(_: NotFoundError) -> Response[str]:
         return problem_response(ROUTE_NOT_FOUND, "this function serves no such route")
 
     @app.exception_handler(Exception)
-    def _unexpected(error: Exception) -> Response:
+    def _unexpected(error: Exception) -> Response[str]:
         # Logged with its trace for operators; the client sees no internals.
         logger.exception("unhandled error")
         return problem_response(INTERNAL, "the request could not be completed")

@@ -67,16 +67,14 @@ def verify_token(token: str, settings: AuthorizerSettings | None = None) -> Veri
     return VerifiedIdentity(user_id=str(claims["sub"]), groups=tuple(groups))
 
 
+# Cognito ID tokens name the app client in `aud`, access tokens in `client_id`.
+_CLIENT_CLAIM_BY_TOKEN_USE = {"id": "aud", "access": "client_id"}
+
+
 def _check_client(claims: dict[str, Any], client_id: str) -> None:
-    """Cognito ID tokens name the client in `aud`, access tokens in `client_id`."""
-    token_use = claims.get("token_use")
-    if token_use == "id":
-        audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
-        if client_id not in audiences:
-            raise InvalidToken("token was issued for another client")
-    elif token_use == "access":
-        if claims.get("client_id") != client_id:
-            raise InvalidToken("token was issued for another client")
-    else:
+    claim = _CLIENT_CLAIM_BY_TOKEN_USE.get(str(claims.get("token_use")))
+    if claim is None:
         raise InvalidToken("token_use must be 'id' or 'access'")
+    named = claims.get(claim)
+    if client_id not in (named if isinstance(named, list) else [named]):
+        raise InvalidToken("token was issued for another client")

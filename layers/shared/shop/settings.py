@@ -28,9 +28,9 @@ class AuthorizerSettings(BaseSettings):
 
 @cache
 def catalog_settings() -> CatalogSettings:
-    return CatalogSettings()  # type: ignore[call-arg]
+    return CatalogSettings()
 
 
 @cache
 def authorizer_settings() -> AuthorizerSettings:
-    return AuthorizerSettings()  # type: ignore[call-arg]
+    return AuthorizerSettings()
