@@ -69,7 +69,9 @@ def problem_type_of(error: ShopError) -> ProblemType:
     return INTERNAL
 
 
-def problem_response(kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None) -> Response[str]:
+def problem_response(
+    kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None
+) -> Response[str]:
     problem = Problem(
         type=kind.uri,
         title=kind.title,
