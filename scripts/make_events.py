@@ -1,0 +1,122 @@
+"""Writes events/*.json: API Gateway proxy events for each route, in the shape `sam local` sends.
+
+Run `python -m scripts.make_events` after changing routes; handler tests load these files, and they
+work with `sam local invoke <Function> -e events/<name>.json`.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
+ADMIN = {"principalId": "admin-1", "user_id": "admin-1", "groups": "admin", "integrationLatency": 0}
+
+
+def proxy_event(
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    all_headers = {"Host": "localhost:3000", "User-Agent": "curl/8.5.0", "Accept": "*/*", **(headers or {})}
+    if body is not None:
+        all_headers["Content-Type"] = "application/json"
+    request_context: dict[str, Any] = {
+        "accountId": "123456789012",
+        "apiId": "1234567890",
+        "domainName": "localhost:3000",
+        "extendedRequestId": None,
+        "httpMethod": method,
+        "identity": {"sourceIp": "127.0.0.1", "userAgent": "curl/8.5.0"},
+        "path": f"/v1{path}",
+        "protocol": "HTTP/1.1",
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "requestTime": "27/Nov/2026:12:00:00 +0000",
+        "requestTimeEpoch": 1795780800,
+        "resourceId": "123456",
+        "resourcePath": resource,
+        "stage": "v1",
+    }
+    if authorizer is not None:
+        request_context["authorizer"] = authorizer
+    return {
+        "body": json.dumps(body) if body is not None else None,
+        "headers": all_headers,
+        "httpMethod": method,
+        "isBase64Encoded": False,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "path": path,
+        "pathParameters": path_parameters,
+        "queryStringParameters": query,
+        "requestContext": request_context,
+        "resource": resource,
+        "stageVariables": None,
+        "version": "1.0",
+    }
+
+
+def all_events() -> dict[str, dict[str, Any]]:
+    product_path = {"product_id": PRODUCT_ID}
+    return {
+        "health": proxy_event("GET", "/health", "/health"),
+        "create_product": proxy_event(
+            "POST",
+            "/products",
+            "/products",
+            body={
+                "name": "Wavelength Pro Wireless Headphones",
+                "description": "Over-ear, noise-cancelling, 30 h battery.",
+                "category": "audio",
+                "brand": "Wavelength",
+                "price_cents": 19999,
+                "currency": "USD",
+                "stock": 25,
+                "tags": ["wireless", "noise-cancelling"],
+            },
+            headers={"Authorization": "Bearer <token>"},
+            authorizer=ADMIN,
+        ),
+        "get_product": proxy_event(
+            "GET", "/products/{product_id}", f"/products/{PRODUCT_ID}", path_parameters=product_path
+        ),
+        "update_product": proxy_event(
+            "PATCH",
+            "/products/{product_id}",
+            f"/products/{PRODUCT_ID}",
+            path_parameters=product_path,
+            body={"price_cents": 17999, "stock": 20},
+            headers={"Authorization": "Bearer <token>", "If-Match": '"1"'},
+            authorizer=ADMIN,
+        ),
+        "delete_product": proxy_event(
+            "DELETE",
+            "/products/{product_id}",
+            f"/products/{PRODUCT_ID}",
+            path_parameters=product_path,
+            headers={"Authorization": "Bearer <token>"},
+            authorizer=ADMIN,
+        ),
+        "list_products": proxy_event("GET", "/products", "/products", query={"category": "audio", "limit": "20"}),
+        "authorizer": {
+            "type": "TOKEN",
+            "authorizationToken": "Bearer <token>",
+            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:1234567890/v1/POST/products",
+        },
+    }
+
+
+def main() -> None:
+    EVENTS.mkdir(exist_ok=True)
+    for name, event in all_events().items():
+        (EVENTS / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
