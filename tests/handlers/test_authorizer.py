@@ -58,17 +58,17 @@ def test_given_token_without_groups_when_authorizing_then_allowed_with_empty_gro
     ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer not.a.jwt"],
 )
 def test_given_malformed_authorization_when_authorizing_then_unauthorized(authorizer, context, authorization):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.lambda_handler({**event("authorizer"), "authorizationToken": authorization}, context)
 
 
 def test_given_expired_token_when_authorizing_then_unauthorized(authorizer, issuer, context):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.lambda_handler(token_event(issuer.mint("alice", ["admin"], ttl_seconds=-120)), context)
 
 
 def test_given_token_from_another_issuer_key_when_authorizing_then_unauthorized(authorizer, context, tmp_path):
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.lambda_handler(token_event(DevIssuer(tmp_path).mint("mallory", ["admin"])), context)
 
 
