@@ -11,9 +11,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shop.errors import (
     Forbidden,
@@ -102,6 +101,7 @@ def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
 def create_resolver() -> APIGatewayRestResolver:
     """The resolver every API function declares its one route on."""
     app = APIGatewayRestResolver(enable_validation=True)
+    app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
     @app.exception_handler(ShopError)
     def _shop_error(error: ShopError) -> Response[str]:

@@ -1,0 +1,85 @@
+"""End-to-end tests: HTTP against the whole local stack (`python -m devstack`), started once per session."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from devstack.issuer import DevIssuer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalStack:
+    url: str
+    dynamodb_endpoint: str
+    issuer: DevIssuer
+    log: Path
+
+    def token(self, user: str, groups: list[str], **claims: object) -> str:
+        return self.issuer.mint(user, groups, **claims)
+
+    def auth(self, user: str, groups: list[str]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user, groups)}"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[LocalStack]:
+    state = tmp_path_factory.mktemp("devstack")
+    ports = {"api": free_port(), "dynamodb": free_port(), "issuer": free_port()}
+    log = state / "devstack.log"
+    command = [
+        sys.executable, "-m", "devstack", "--no-seed", "--state-dir", str(state),
+        "--port", str(ports["api"]), "--dynamodb-port", str(ports["dynamodb"]), "--issuer-port", str(ports["issuer"]),
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{ports['api']}"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"local stack exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"local stack not healthy after 180 s:\n{log.read_text()[-4000:]}")
+            time.sleep(0.25)
+        yield LocalStack(url, f"http://127.0.0.1:{ports['dynamodb']}", DevIssuer(state), log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if os.environ.get("CI"):
+            print(f"\n--- local stack log (last 3000 chars) ---\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def admin(stack) -> dict[str, str]:
+    return stack.auth("admin-1", ["admin"])
+
+
+@pytest.fixture(scope="session")
+def customer(stack) -> dict[str, str]:
+    return stack.auth("customer-1", ["customer"])
