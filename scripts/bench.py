@@ -1,0 +1,147 @@
+"""`make bench`: cold-start import cost per function, and warm latency of the local stack.
+
+1. Cold start: a fresh interpreter (the runtime's python3.13, the function's Lambda path: its code,
+   the layer, the layer's dependencies) imports the handler module; median of RUNS runs, beside the
+   floor of a bare interpreter importing boto3 and creating a DynamoDB client.
+2. Warm latency: GET /products/{id} through the local stack (API Gateway emulation, function
+   process, moto DynamoDB), REQUESTS requests from CLIENTS concurrent clients, beside a direct
+   DynamoDB GetItem of the same item on the same local DynamoDB, same load.
+
+Figures are medians and ratios: this machine is shared and noisy.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import requests
+
+from devstack.template import load_template, resources_of_type
+from tests.e2e.conftest import free_port
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
+FUNCTION_PYTHON = os.environ.get(
+    "FUNCTION_PYTHON", str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
+)
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
+CLIENTS = 8
+IMPORT_ENV = {
+    "TABLE_NAME": "bench",
+    "JWT_ISSUER": "bench",
+    "JWT_AUDIENCE": "bench",
+    "JWKS_URL": "http://127.0.0.1/jwks.json",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "POWERTOOLS_SERVICE_NAME": "shop",
+}
+TIMED_IMPORT = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+
+
+def timed(statement: str, python_path: list[Path], cwd: Path) -> float:
+    """Median seconds a fresh interpreter spends running `statement`."""
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(map(str, python_path)), **IMPORT_ENV}
+    samples = []
+    for _ in range(RUNS):
+        output = subprocess.run(
+            [FUNCTION_PYTHON, "-s", "-c", TIMED_IMPORT.format(statement=statement)],
+            env=env, cwd=cwd, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        samples.append(float(output.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def cold_starts() -> None:
+    floor = timed("import boto3; boto3.client('dynamodb')", LAYER_DIRS, REPO_ROOT)
+    print(f"\nCold-start init (median of {RUNS} fresh interpreters, {Path(FUNCTION_PYTHON).name})")
+    print(f"  {'floor: import boto3 + DynamoDB client':44s} {floor * 1000:7.0f} ms   1.00x")
+    functions = resources_of_type(load_template(), "AWS::Serverless::Function")
+    for logical_id, properties in sorted(functions.items()):
+        code = REPO_ROOT / properties["CodeUri"]
+        seconds = timed("import app", [code, *LAYER_DIRS], code)
+        print(f"  {logical_id:44s} {seconds * 1000:7.0f} ms   {seconds / floor:4.2f}x")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def under_load(request: callable) -> list[float]:  # type: ignore[valid-type]
+    def one(_: int) -> float:
+        start = time.perf_counter()
+        request()
+        return time.perf_counter() - start
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        list(pool.map(one, range(CLIENTS * 4)))  # warm every worker and connection first
+        return list(pool.map(one, range(REQUESTS)))
+
+
+def warm_latency() -> None:
+    from devstack.issuer import DevIssuer
+
+    ports = {"api": free_port(), "dynamodb": free_port(), "issuer": free_port()}
+    with tempfile.TemporaryDirectory() as state:
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "devstack", "--no-seed", "--state-dir", state, "--port", str(ports["api"]),
+             "--dynamodb-port", str(ports["dynamodb"]), "--issuer-port", str(ports["issuer"])],
+            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            api = f"http://127.0.0.1:{ports['api']}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if requests.get(f"{api}/health", timeout=5).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    if time.monotonic() > deadline:
+                        raise
+                time.sleep(0.2)
+            token = DevIssuer(Path(state)).mint("bench", ["admin"])
+            body = {"name": "Bench Kettle", "category": "kitchen", "price_cents": 2999, "stock": 5}
+            created = requests.post(
+                f"{api}/products", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
+            product_id = created.json()["id"]
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=CLIENTS, pool_maxsize=CLIENTS)
+            session.mount("http://", adapter)
+
+            def via_api() -> None:
+                response = session.get(f"{api}/products/{product_id}", timeout=30)
+                assert response.status_code == 200, response.text
+
+            dynamodb = boto3.client(
+                "dynamodb", endpoint_url=f"http://127.0.0.1:{ports['dynamodb']}", region_name="us-east-1",
+                aws_access_key_id="testing", aws_secret_access_key="testing",
+                config=boto3.session.Config(max_pool_connections=CLIENTS),
+            )  # fmt: skip
+            key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
+
+            def direct() -> None:
+                assert "Item" in dynamodb.get_item(TableName="ShopTable", Key=key)
+
+            api_p50, api_p99 = percentiles(under_load(via_api))
+            db_p50, db_p99 = percentiles(under_load(direct))
+        finally:
+            stack.terminate()
+            stack.wait(timeout=30)
+    print(f"\nWarm latency, {REQUESTS} requests from {CLIENTS} concurrent clients")
+    print(f"  {'GET /products/{id} via local stack':44s} p50 {api_p50 * 1000:6.1f} ms  p99 {api_p99 * 1000:6.1f} ms")
+    print(f"  {'DynamoDB GetItem, same local DynamoDB':44s} p50 {db_p50 * 1000:6.1f} ms  p99 {db_p99 * 1000:6.1f} ms")
+    print(f"  ratio (stack / direct): p50 {api_p50 / db_p50:4.1f}x  p99 {api_p99 / db_p99:4.1f}x")
+
+
+if __name__ == "__main__":
+    cold_starts()
+    warm_latency()
