@@ -49,8 +49,8 @@ install: $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed ## I
 dev: install ## Run the whole stack locally (DynamoDB, dev token issuer, API on :$(PORT)); SEED=0 skips the demo catalog
 	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
 
-token: $(VENV)/.installed ## Print a dev token: make -s token USER=alice GROUPS=admin
-	@$(PY) -m devstack.issuer token --user "$(or $(USER),dev-user)" --groups "$(GROUPS)"
+token: $(VENV)/.installed ## Print a dev token: make -s token USER=alice GROUPS=admin (USER defaults to your login)
+	@$(PY) -m devstack.issuer token --user "$(USER)" --groups "$(GROUPS)"
 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -89,6 +90,18 @@ def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout_seconds: 
     raise SystemExit(f"the local API did not answer {url}/health within {timeout_seconds:.0f} s")
 
 
+def ensure_ports_free(host: str, ports: dict[str, int]) -> None:
+    """Fail at once, naming the port, rather than half-starting next to another stack."""
+    for name, port in ports.items():
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                raise SystemExit(
+                    f"port {port} ({name}) is in use: stop the other stack or choose another port"
+                ) from None
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -120,6 +133,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION})
+    ensure_ports_free(args.host, {"API": args.port, "DynamoDB": args.dynamodb_port, "issuer": args.issuer_port})
     template = load_template(TEMPLATE)
     dynamodb_endpoint = f"http://{args.host}:{args.dynamodb_port}"
     jwks_url = f"http://{args.host}:{args.issuer_port}{JWKS_PATH}"
