@@ -199,3 +199,20 @@ def test_given_missing_table_name_when_cold_starting_then_import_fails_loudly(mo
     catalog_settings.cache_clear()
     with pytest.raises(ValidationError, match="TABLE_NAME"):
         load_function("get_product")
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data"])
+def test_given_non_json_body_when_creating_then_415_and_nothing_stored(invoke, content_type):
+    create = event("create_product")
+    create["headers"]["Content-Type"] = content_type
+    create["multiValueHeaders"]["Content-Type"] = [content_type]
+    assert_problem(invoke("create_product", create), 415)
+    assert body_of(invoke("list_products", with_query(event("list_products"), None)))["items"] == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/json;charset=UTF-8"])
+def test_given_json_content_type_variants_when_patching_then_accepted(invoke, created, content_type):
+    patch = with_product(event("update_product"), created["id"])
+    patch["headers"]["Content-Type"] = content_type
+    patch["multiValueHeaders"]["Content-Type"] = [content_type]
+    assert invoke("update_product", patch)["statusCode"] == 200

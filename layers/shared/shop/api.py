@@ -4,6 +4,7 @@ Errors are mapped to RFC 9457 problem details by exception type, here and nowher
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -11,8 +12,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.errors import (
     Forbidden,
@@ -57,6 +62,9 @@ PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
     Forbidden: ProblemType(HTTPStatus.FORBIDDEN, "forbidden", "Not allowed"),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
+UNSUPPORTED_MEDIA_TYPE = ProblemType(
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Request body must be JSON"
+)
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")
 INTERNAL = ProblemType(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error")
 
@@ -68,20 +76,17 @@ def problem_type_of(error: ShopError) -> ProblemType:
     return INTERNAL
 
 
+def _problem(kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None) -> Problem:
+    return Problem(type=kind.uri, title=kind.title, status=kind.status, detail=detail, errors=errors)
+
+
 def problem_response(
     kind: ProblemType, detail: str | None, errors: list[ValidationIssue] | None = None
 ) -> Response[str]:
-    problem = Problem(
-        type=kind.uri,
-        title=kind.title,
-        status=kind.status,
-        detail=detail,
-        errors=errors,
-    )
     return Response(
         status_code=kind.status,
         content_type=PROBLEM_JSON,
-        body=problem.model_dump_json(exclude_none=True),
+        body=_problem(kind, detail, errors).model_dump_json(exclude_none=True),
     )
 
 
@@ -98,14 +103,44 @@ def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
     ]
 
 
+def _content_type(event: Mapping[str, Any]) -> str:
+    headers = event.get("headers") or {}
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
+    return str(value).split(";")[0].strip().lower()
+
+
+class JsonApiResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver for an API that speaks JSON only.
+
+    Powertools would also parse form and multipart bodies (and answers 500 for a multipart type
+    without a boundary); a body of any other declared type is refused with 415 before that.
+    """
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        content_type = _content_type(event)
+        if event.get("body") and content_type not in ("", "application/json"):
+            problem = _problem(UNSUPPORTED_MEDIA_TYPE, f"send Content-Type: application/json, not {content_type!r}")
+            return {
+                "statusCode": int(UNSUPPORTED_MEDIA_TYPE.status),
+                "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
+                "body": problem.model_dump_json(exclude_none=True),
+                "isBase64Encoded": False,
+            }
+        return super().resolve(event, context)
+
+
 def create_resolver() -> APIGatewayRestResolver:
     """The resolver every API function declares its one route on."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = JsonApiResolver(enable_validation=True)
     app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
     @app.exception_handler(ShopError)
     def _shop_error(error: ShopError) -> Response[str]:
         return problem_response(problem_type_of(error), str(error))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_content_type(error: RequestUnsupportedContentType) -> Response[str]:
+        return problem_response(UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json")
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:
