@@ -59,11 +59,11 @@ lint: $(VENV)/.installed ## ruff
 typecheck: $(VENV)/.installed ## mypy on the shared code
 	$(VENV)/bin/mypy
 
-unit: $(VENV)/.installed ## Unit and handler tests (in-process, moto)
-	$(PY) -m pytest tests/unit tests/handlers tests/devstack
+unit: $(VENV)/.installed ## Unit and handler tests (in-process, moto; no local stack)
+	$(PY) -m pytest tests/unit tests/handlers
 
-e2e: install ## End-to-end tests over HTTP against a local stack the session starts
-	$(PY) -m pytest tests/e2e
+e2e: install ## The local runtime and end-to-end HTTP tests (they start local stacks)
+	$(PY) -m pytest tests/devstack tests/e2e
 
 sam-validate: $(VENV_SAM)/.installed
 	$(SAM) validate --lint

@@ -40,6 +40,7 @@ DEFAULT_LAYER_DEPS = REPO_ROOT / ".build" / "layer-deps"
 # Functions run on the bare interpreter this venv was made from: nothing of the dev venv leaks in.
 BASE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
 LOCAL_REGION = "us-east-1"
+PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
 # moto and the functions accept any credentials; fixed fake ones keep real profiles out of reach.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -63,6 +64,13 @@ def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[s
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
     }
+
+
+def api_environment() -> dict[str, str]:
+    """A clean environment for the API process: like `sam local`, it lets the shell override any variable
+    the template declares, so whatever this shell happens to export would otherwise reach the functions."""
+    kept = {name: value for name, value in os.environ.items() if name in PASSED_THROUGH or name.startswith("LC_")}
+    return {**kept, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION, "SAM_CLI_TELEMETRY": "0"}
 
 
 def create_tables(endpoint: str, template: dict[str, Any]) -> list[str]:
@@ -166,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--region", LOCAL_REGION,
             ],
             cwd=REPO_ROOT,
+            env=api_environment(),
         )  # fmt: skip
         wait_until_healthy(api_url, api)
         if not args.no_seed:

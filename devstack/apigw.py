@@ -1,0 +1,272 @@
+"""`sam local start-api` without Docker: SAM CLI's own local API Gateway, with functions run as local processes.
+
+    python -m devstack.apigw --template template.yaml --env-vars env.json --host 127.0.0.1 --port 3000 \\
+        --layer-deps .build/layer-deps --function-python /path/to/python3.13 [--region us-east-1]
+
+Run from the repo root on the SAM CLI venv's python. Everything but the function runtime is SAM CLI's code:
+SamLocalStackProvider reads the template, ApiProvider finds routes and authorizers, LocalApigwService builds
+events and parses responses, LocalLambdaRunner resolves each function's environment (the --env-vars file has
+`sam local`'s format). devstack.runtime.ProcessRuntime stands in for the Docker LambdaRuntime. `--port 0` picks a
+free port; the ready line names it.
+
+Where it departs from SAM, to answer as API Gateway does:
+
+- Gateway responses. Where API Gateway answers by itself, SAM answers with ServiceErrorResponses' canned
+  responses. Those static methods are patched, in this process only, to answer with the template's
+  GatewayResponses of the matching type (see GATEWAY_ANSWERS); a type the template leaves out falls back to its
+  DEFAULT_4XX/DEFAULT_5XX, then to API Gateway's own `{"message": ...}`. A function error becomes 502 there, as
+  in API Gateway (SAM says 500).
+- Lambda authorizer errors. LocalApigwService drops a failed function's output, so `_invoke_lambda_function` is
+  overridden to keep it (same steps, then FunctionError carries the output), and `_invoke_parse_lambda_authorizer`
+  to answer an authorizer that raised "Unauthorized" with UNAUTHORIZED (401) and any other failure with
+  AUTHORIZER_FAILURE (500) where SAM says 502.
+- Bodies. A text body that is not valid UTF-8 reaches the function with U+FFFD in place of the bad bytes,
+  where SAM answers 502.
+- Serving. `run` binds with werkzeug's make_server, so the ready line comes once the port listens; Flask's app.run
+  would also load any .env file in the working directory into os.environ, and from there into the functions'.
+"""
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from io import StringIO
+from types import FrameType
+from typing import Any
+
+from flask import Response, request
+from samcli.commands.local.cli_common.invoke_context import InvokeContext
+from samcli.commands.local.lib.local_api_service import LocalApiService
+from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+from samcli.lib.providers.api_provider import ApiProvider
+from samcli.lib.providers.provider import Stack
+from samcli.lib.providers.sam_function_provider import SamFunctionProvider
+from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+from samcli.lib.utils.stream_writer import StreamWriter
+from samcli.local.apigw.authorizers.lambda_authorizer import LambdaAuthorizer
+from samcli.local.apigw.event_constructor import _should_base64_encode
+from samcli.local.apigw.exceptions import InvalidLambdaAuthorizerResponse, LambdaResponseParseException
+from samcli.local.apigw.local_apigw_service import LocalApigwService
+from samcli.local.apigw.route import Route
+from samcli.local.apigw.service_error_responses import ServiceErrorResponses
+from samcli.local.services.base_local_service import LambdaOutputParser
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+
+from devstack.runtime import ProcessRuntime
+
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+# API Gateway's body when the template customises nothing.
+DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
+# The ServiceErrorResponses method SAM calls where API Gateway answers itself: (response type, status, message).
+GATEWAY_ANSWERS = {
+    "missing_lambda_auth_identity_sources": ("UNAUTHORIZED", 401, "Unauthorized"),
+    "lambda_authorizer_unauthorized": ("ACCESS_DENIED", 403, "User is not authorized to access this resource"),
+    "route_not_found": ("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token"),
+    "lambda_failure_response": ("DEFAULT_5XX", 502, "Internal server error"),
+    # SAM's answer to a function error (the handler raised) is a 500; API Gateway's is a 502.
+    "lambda_body_failure_response": ("DEFAULT_5XX", 502, "Internal server error"),
+}
+CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z.]+)")
+
+
+class GatewayResponses:
+    """The template's GatewayResponses by type, rendered where API Gateway answers a request by itself."""
+
+    def __init__(self, declared: Mapping[str, Mapping[str, Any]]) -> None:
+        self._declared = declared
+
+    @classmethod
+    def from_stacks(cls, stacks: list[Stack]) -> "GatewayResponses":
+        # SAM local serves every API's routes on one port: the first API to declare a type provides it.
+        declared: dict[str, Mapping[str, Any]] = {}
+        for stack in stacks:
+            for resource in stack.resources.values():
+                if resource.get("Type") == "AWS::Serverless::Api":
+                    for response_type, response in resource.get("Properties", {}).get("GatewayResponses", {}).items():
+                        declared.setdefault(response_type, response)
+        return cls(declared)
+
+    def answer(self, response_type: str, status: int, message: str | None) -> Response:
+        own = self._declared.get(response_type)
+        # A fallback DEFAULT_4XX/5XX lends its headers and body; the status stays the type's own.
+        declared = own or self._declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX", {})
+        if own and "StatusCode" in own:
+            status = int(own["StatusCode"])
+        context = {
+            "error.message": message or "",
+            "error.messageString": json.dumps(message),
+            "error.responseType": response_type,
+            "requestId": str(uuid.uuid4()),
+        }
+        template = declared.get("ResponseTemplates", {}).get("application/json", DEFAULT_TEMPLATE)
+        body = CONTEXT_VARIABLE.sub(lambda match: context.get(match[1], match[0]), template)
+        response = Response(body, status=status, content_type="application/json")
+        for name, value in declared.get("ResponseParameters", {}).get("Headers", {}).items():
+            # Only static values ('quoted literals'); mappings from the request are not emulated.
+            if len(value) > 1 and value[0] == value[-1] == "'":
+                response.headers[name] = value[1:-1]
+        return response
+
+    def patch_sam_error_responses(self) -> None:
+        """Make SAM's canned responses the template's, in this process; before LocalApigwService.create(),
+        which registers some of them as Flask error handlers."""
+        for method, (response_type, status, message) in GATEWAY_ANSWERS.items():
+            setattr(ServiceErrorResponses, method, staticmethod(self._canned(response_type, status, message)))
+
+    def _canned(self, response_type: str, status: int, message: str) -> Callable[..., Response]:
+        def answer(*_sam_arguments: object) -> Response:
+            return self.answer(response_type, status, message)
+
+        return answer
+
+
+class GatewayAnswer(HTTPException):
+    """API Gateway answers the request itself; raised through SAM's request handler, which logs it by str()."""
+
+    def __init__(self, response: Response, reason: str) -> None:
+        super().__init__(description=reason, response=response)
+
+    def __str__(self) -> str:
+        return str(self.description)
+
+
+class FunctionError(LambdaResponseParseException):
+    """The function failed; `error` is its Lambda error shape (errorMessage, errorType, ...)."""
+
+    def __init__(self, output: str | bytes) -> None:
+        super().__init__(output)
+        self.error: dict[str, Any] = json.loads(output)
+
+
+class GatewayService(LocalApigwService):
+    """SAM's LocalApigwService, answering authorizer failures and starting up as API Gateway and `make dev` need."""
+
+    def __init__(self, gateway_responses: GatewayResponses, **service_arguments: Any) -> None:
+        super().__init__(**service_arguments)
+        self._gateway_responses = gateway_responses
+
+    def _request_handler(self, **kwargs: Any) -> Response:
+        # API Gateway hands a text body that is not valid UTF-8 on with U+FFFD in place of the bad bytes;
+        # SAM fails the event's construction and answers 502. Binary media types are base64 encoded instead.
+        data = request.get_data()
+        if not _should_base64_encode(self.api.binary_media_types, request.mimetype):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                request._cached_data = data.decode("utf-8", "replace").encode()
+        return super()._request_handler(**kwargs)
+
+    def _invoke_lambda_function(
+        self, lambda_function_name: str, event: dict, tenant_id: str | None = None
+    ) -> str | bytes:
+        with StringIO() as stdout:
+            self.lambda_runner.invoke(
+                lambda_function_name,
+                json.dumps(event, sort_keys=True),
+                stdout=StreamWriter(stdout, auto_flush=True),
+                stderr=self.stderr,
+                tenant_id=tenant_id,
+            )
+            output, is_function_error = LambdaOutputParser.get_lambda_output(stdout)
+        if is_function_error:
+            raise FunctionError(output)
+        return output
+
+    def _invoke_parse_lambda_authorizer(
+        self, lambda_authorizer: LambdaAuthorizer, auth_lambda_event: dict, route_lambda_event: dict, route: Route
+    ) -> None:
+        try:
+            super()._invoke_parse_lambda_authorizer(lambda_authorizer, auth_lambda_event, route_lambda_event, route)
+        except FunctionError as error:
+            message = error.error.get("errorMessage")
+            # API Gateway's contract for Lambda authorizers: failing with exactly "Unauthorized" means 401.
+            response_type, status, answer_message = (
+                ("UNAUTHORIZED", 401, "Unauthorized")
+                if message == "Unauthorized"
+                else ("AUTHORIZER_FAILURE", 500, None)
+            )
+            answer = self._gateway_responses.answer(response_type, status, answer_message)
+            raise GatewayAnswer(answer, f"{error.error.get('errorType')}: {message}") from error
+        except InvalidLambdaAuthorizerResponse as error:
+            answer = self._gateway_responses.answer("AUTHORIZER_CONFIGURATION_ERROR", 500, None)
+            raise GatewayAnswer(answer, str(error)) from error
+
+    def run(self) -> None:
+        server = make_server(self.host, self.port, self._app, threaded=True)
+        self.port = server.server_port  # the events' X-Forwarded-Port, when --port 0 let the system choose
+        for line in LocalApiService._print_routes(self.api.routes, self.host, self.port):
+            print(line)
+        print(f"API ready on http://{self.host}:{self.port}", flush=True)
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devstack.apigw", description=__doc__.split("\n")[0])
+    parser.add_argument("--template", required=True, help="SAM template")
+    parser.add_argument("--env-vars", help="function environment overrides, in `sam local --env-vars` format")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    parser.add_argument("--layer-deps", required=True, help="the layers' third-party packages, built for this host")
+    parser.add_argument("--function-python", required=True, help="the interpreter of the functions' runtime")
+    parser.add_argument("--region", default="us-east-1")
+    return parser.parse_args(argv)
+
+
+def stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # Fake credentials stop boto3's search for real ones (profiles, instance metadata) before it starts.
+    if "AWS_ACCESS_KEY_ID" not in os.environ:
+        os.environ.update(DUMMY_CREDENTIALS)
+    os.environ["SAM_CLI_TELEMETRY"] = "0"
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.INFO)  # the access log, as `sam local start-api` shows it
+
+    template = os.path.abspath(args.template)
+    template_dir = os.path.dirname(template)
+    stacks, _ = SamLocalStackProvider.get_stacks(template)
+    runtime = ProcessRuntime(args.function_python, args.layer_deps, template_dir)
+    runner = LocalLambdaRunner(
+        local_runtime=runtime,  # in place of SAM's Docker LambdaRuntime: LocalLambdaRunner only calls invoke()
+        function_provider=SamFunctionProvider(stacks),
+        cwd=template_dir,
+        real_path=template_dir,
+        aws_region=args.region,
+        env_vars_values=InvokeContext._get_env_vars_value(args.env_vars),
+    )
+    gateway_responses = GatewayResponses.from_stacks(stacks)
+    gateway_responses.patch_sam_error_responses()
+    service = GatewayService(
+        gateway_responses,
+        api=ApiProvider(stacks, cwd=template_dir).api,
+        lambda_runner=runner,
+        host=args.host,
+        port=args.port,
+        stderr=StreamWriter(sys.stderr, auto_flush=True),
+    )
+    service.create()
+    # SIGINT explicitly too: a shell script's background job starts with it ignored, and Python keeps it so.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    try:
+        service.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.shutdown()
+
+
+if __name__ == "__main__":
+    main()
