@@ -10,6 +10,7 @@ Ctrl-C stops all of it.
 
 import argparse
 import json
+import logging
 import os
 import signal
 import socket
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
 
+    # moto's server logs every DynamoDB call through werkzeug; the API's access log is the useful one.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     dynamodb = ThreadedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
     issuer = DevIssuer(args.state_dir)

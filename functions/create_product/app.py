@@ -39,6 +39,7 @@ app = create_resolver()
         **problem_docs(
             HTTPStatus.UNAUTHORIZED,
             HTTPStatus.FORBIDDEN,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             HTTPStatus.UNPROCESSABLE_ENTITY,
         ),
     },

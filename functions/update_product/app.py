@@ -43,6 +43,7 @@ app = create_resolver()
             HTTPStatus.FORBIDDEN,
             HTTPStatus.NOT_FOUND,
             HTTPStatus.PRECONDITION_FAILED,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             HTTPStatus.UNPROCESSABLE_ENTITY,
         ),
     },

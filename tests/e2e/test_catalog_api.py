@@ -201,3 +201,21 @@ def test_given_unknown_product_then_404_and_malformed_id_then_422(stack):
 @pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("PUT", "/products"), ("POST", "/health")])
 def test_given_unknown_route_then_404_problem(stack, method, path):
     assert_problem(requests.request(method, stack.url + path, timeout=30), 404)
+
+
+def test_given_body_that_is_not_utf8_when_creating_then_422_not_a_gateway_error(stack, admin):
+    response = requests.post(
+        f"{stack.url}/products",
+        data=b'{"name": "\xff\xfe"}',
+        headers={**admin, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_given_non_json_content_type_when_creating_then_415(stack, admin, content_type):
+    response = requests.post(
+        f"{stack.url}/products", data="name=x", headers={**admin, "Content-Type": content_type}, timeout=30
+    )
+    assert_problem(response, 415)
