@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from devstack.issuer import (
     DevIssuer,
     serve_jwks,
 )
+from devstack.net import ensure_ports_free
 from devstack.seed import seed_catalog
 from devstack.template import REPO_ROOT, TEMPLATE, create_table_requests, load_template
 
@@ -97,18 +97,6 @@ def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout_seconds: 
             pass
         time.sleep(0.2)
     raise SystemExit(f"the local API did not answer {url}/health within {timeout_seconds:.0f} s")
-
-
-def ensure_ports_free(host: str, ports: dict[str, int]) -> None:
-    """Fail at once, naming the port, rather than half-starting next to another stack."""
-    for name, port in ports.items():
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, port))
-            except OSError:
-                raise SystemExit(
-                    f"port {port} ({name}) is in use: stop the other stack or choose another port"
-                ) from None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

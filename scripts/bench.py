@@ -22,8 +22,8 @@ from pathlib import Path
 import boto3
 import requests
 
+from devstack.net import free_port
 from devstack.template import load_template, resources_of_type
-from tests.e2e.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]

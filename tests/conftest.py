@@ -4,6 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT / "layers" / "shared"), str(REPO_ROOT)]
 
@@ -23,3 +25,23 @@ os.environ.update(
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(variable, None)
+
+
+@pytest.fixture(scope="session")
+def dev_issuer(tmp_path_factory):
+    """The development token issuer, with a key of this test session's own."""
+    from devstack.issuer import DevIssuer
+
+    return DevIssuer(tmp_path_factory.mktemp("issuer"))
+
+
+@pytest.fixture(scope="session")
+def jwks_url(dev_issuer):
+    """The dev issuer's JWKS, served over HTTP on a free port as Cognito serves a user pool's."""
+    from devstack.issuer import JWKS_PATH, serve_jwks
+    from devstack.net import free_port
+
+    port = free_port()
+    server = serve_jwks(dev_issuer, "127.0.0.1", port)
+    yield f"http://127.0.0.1:{port}{JWKS_PATH}"
+    server.shutdown()

@@ -1,35 +1,19 @@
-import socket
-
 import pytest
 
-from devstack.issuer import CLIENT_ID, ISSUER, JWKS_PATH, DevIssuer, serve_jwks
+from devstack.issuer import CLIENT_ID, ISSUER, DevIssuer
 from shop.auth import jwks_client
 from shop.settings import authorizer_settings
 from tests.handlers.conftest import event, load_function
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def issuer(tmp_path_factory):
-    return DevIssuer(tmp_path_factory.mktemp("issuer"))
-
-
 @pytest.fixture
-def authorizer(issuer, monkeypatch):
-    port = free_port()
-    server = serve_jwks(issuer, "127.0.0.1", port)
+def authorizer(jwks_url, monkeypatch):
     monkeypatch.setenv("JWT_ISSUER", ISSUER)
     monkeypatch.setenv("JWT_AUDIENCE", CLIENT_ID)
-    monkeypatch.setenv("JWKS_URL", f"http://127.0.0.1:{port}{JWKS_PATH}")
+    monkeypatch.setenv("JWKS_URL", jwks_url)
     authorizer_settings.cache_clear()
     jwks_client.cache_clear()
     yield load_function("authorizer")
-    server.shutdown()
     authorizer_settings.cache_clear()
     jwks_client.cache_clear()
 
@@ -38,8 +22,8 @@ def token_event(token: str) -> dict:
     return {**event("authorizer"), "authorizationToken": f"Bearer {token}"}
 
 
-def test_given_admin_token_when_authorizing_then_allows_every_route_with_identity(authorizer, issuer, context):
-    policy = authorizer.lambda_handler(token_event(issuer.mint("alice", ["admin"])), context)
+def test_given_admin_token_when_authorizing_then_allows_every_route_with_identity(authorizer, dev_issuer, context):
+    policy = authorizer.lambda_handler(token_event(dev_issuer.mint("alice", ["admin"])), context)
     statement = policy["policyDocument"]["Statement"][0]
     assert policy["principalId"] == "alice"
     assert statement["Effect"] == "Allow" and statement["Action"] == "execute-api:Invoke"
@@ -48,8 +32,8 @@ def test_given_admin_token_when_authorizing_then_allows_every_route_with_identit
     assert policy["context"] == {"user_id": "alice", "groups": "admin"}
 
 
-def test_given_token_without_groups_when_authorizing_then_allowed_with_empty_groups(authorizer, issuer, context):
-    policy = authorizer.lambda_handler(token_event(issuer.mint("bob", [])), context)
+def test_given_token_without_groups_when_authorizing_then_allowed_with_empty_groups(authorizer, dev_issuer, context):
+    policy = authorizer.lambda_handler(token_event(dev_issuer.mint("bob", [])), context)
     assert policy["context"] == {"user_id": "bob", "groups": ""}
 
 
@@ -62,9 +46,9 @@ def test_given_malformed_authorization_when_authorizing_then_unauthorized(author
         authorizer.lambda_handler({**event("authorizer"), "authorizationToken": authorization}, context)
 
 
-def test_given_expired_token_when_authorizing_then_unauthorized(authorizer, issuer, context):
+def test_given_expired_token_when_authorizing_then_unauthorized(authorizer, dev_issuer, context):
     with pytest.raises(Exception, match=r"^Unauthorized$"):
-        authorizer.lambda_handler(token_event(issuer.mint("alice", ["admin"], ttl_seconds=-120)), context)
+        authorizer.lambda_handler(token_event(dev_issuer.mint("alice", ["admin"], ttl_seconds=-120)), context)
 
 
 def test_given_token_from_another_issuer_key_when_authorizing_then_unauthorized(authorizer, context, tmp_path):
@@ -72,8 +56,8 @@ def test_given_token_from_another_issuer_key_when_authorizing_then_unauthorized(
         authorizer.lambda_handler(token_event(DevIssuer(tmp_path).mint("mallory", ["admin"])), context)
 
 
-def test_given_token_when_authorizing_then_token_never_logged(authorizer, issuer, context, capsys):
-    token = issuer.mint("alice", ["admin"])
+def test_given_token_when_authorizing_then_token_never_logged(authorizer, dev_issuer, context, capsys):
+    token = dev_issuer.mint("alice", ["admin"])
     authorizer.lambda_handler(token_event(token), context)
     with pytest.raises(Exception, match="Unauthorized"):
         authorizer.lambda_handler(token_event(token + "x"), context)
