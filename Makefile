@@ -21,21 +21,21 @@ SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install dev token test lint typecheck unit handlers e2e sam-validate sam-build openapi bench clean
+.PHONY: help install lock dev token test lint typecheck unit handlers e2e sam-validate sam-build openapi bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+$(VENV)/.installed: requirements-dev.txt constraints-dev.txt layers/shared/requirements.txt
 	$(PY313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints-dev.txt
 	touch $@
 
-$(VENV_SAM)/.installed: requirements-sam.txt
+$(VENV_SAM)/.installed: requirements-sam.txt constraints-sam.txt
 	$(PY313) -m venv $(VENV_SAM)
 	$(VENV_SAM)/bin/python -m pip install --quiet --upgrade pip==25.3
-	$(VENV_SAM)/bin/python -m pip install --quiet -r requirements-sam.txt
+	$(VENV_SAM)/bin/python -m pip install --quiet -r requirements-sam.txt -c constraints-sam.txt
 	touch $@
 
 # What the layer puts on /opt/python in Lambda, built for this machine so the local runtime can import it.
@@ -45,6 +45,10 @@ $(LAYER_DEPS)/.installed: layers/shared/requirements.txt
 	touch $@
 
 install: $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed ## Install every environment (idempotent)
+
+lock: install ## After changing a requirements file: re-pin every package the environments hold
+	{ echo "# Every package of .venv, pinned (pip freeze); requirements-dev.txt names the direct ones."; $(PY) -m pip freeze; } > constraints-dev.txt
+	{ echo "# Every package of .venv-sam, pinned (pip freeze); requirements-sam.txt names the direct one."; $(VENV_SAM)/bin/python -m pip freeze; } > constraints-sam.txt
 
 dev: install ## Run the whole stack locally (DynamoDB, dev token issuer, API on :$(PORT)); SEED=0 skips the demo catalog
 	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
