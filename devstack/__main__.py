@@ -122,7 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         default=Path(os.environ.get("SAM_PYTHON", DEFAULT_SAM_PYTHON)),
     )
-    parser.add_argument("--function-python", default=os.environ.get("FUNCTION_PYTHON", sys.executable))
+    parser.add_argument("--function-python", default=os.environ.get("FUNCTION_PYTHON", BASE_PYTHON))
     parser.add_argument("--layer-deps", type=Path, default=DEFAULT_LAYER_DEPS)
     return parser.parse_args(argv)
 
