@@ -24,7 +24,7 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: help install lock dev token test lint typecheck unit handlers e2e sam-validate sam-build openapi bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements-dev.txt constraints-dev.txt layers/shared/requirements.txt
 	$(PY313) -m venv $(VENV)
@@ -69,10 +69,10 @@ unit: $(VENV)/.installed ## Unit and handler tests (in-process, moto; no local s
 e2e: install ## The local runtime and end-to-end HTTP tests (they start local stacks)
 	$(PY) -m pytest tests/devstack tests/e2e
 
-sam-validate: $(VENV_SAM)/.installed
+sam-validate: $(VENV_SAM)/.installed ## sam validate --lint
 	$(SAM) validate --lint
 
-sam-build: $(VENV_SAM)/.installed
+sam-build: $(VENV_SAM)/.installed ## sam build (arm64, no container)
 	$(SAM) build
 
 openapi: $(VENV)/.installed ## Regenerate openapi.json from the handlers' own routes

@@ -15,15 +15,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import boto3
-import requests
 from moto.server import ThreadedMotoServer
 
+from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
 from devstack.issuer import (
     CLIENT_ID,
     DEFAULT_STATE_DIR,
@@ -32,7 +31,6 @@ from devstack.issuer import (
     DevIssuer,
     serve_jwks,
 )
-from devstack.net import ensure_ports_free
 from devstack.seed import seed_catalog
 from devstack.template import REPO_ROOT, TEMPLATE, create_table_requests, load_template
 
@@ -41,13 +39,9 @@ DEFAULT_LAYER_DEPS = REPO_ROOT / ".build" / "layer-deps"
 # Functions run on the bare interpreter this venv was made from: nothing of the dev venv leaks in.
 BASE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
 LOCAL_REGION = "us-east-1"
+# Local only, and public on purpose: in AWS the key comes from Secrets Manager.
+LOCAL_CURSOR_SIGNING_KEY = "local-development-cursor-signing-key-not-a-secret"
 PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
-# moto and the functions accept any credentials; fixed fake ones keep real profiles out of reach.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-}
 
 
 def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +56,7 @@ def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[s
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": CLIENT_ID,
             "JWKS_URL": jwks_url,
+            "CURSOR_SIGNING_KEY": LOCAL_CURSOR_SIGNING_KEY,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
     }
@@ -83,20 +78,6 @@ def create_tables(endpoint: str, template: dict[str, Any]) -> list[str]:
             client.create_table(**request)
             created.append(request["TableName"])
     return created
-
-
-def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout_seconds: float = 120) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if api.poll() is not None:
-            raise SystemExit(f"the local API exited with status {api.returncode} before it was ready")
-        try:
-            if requests.get(f"{url}/health", timeout=10).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the local API did not answer {url}/health within {timeout_seconds:.0f} s")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -140,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    # SIGINT explicitly too: a background job of a script starts with it ignored, and Python keeps that.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
 
     # moto's server logs every DynamoDB call through werkzeug; the API's access log is the useful one.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -167,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             cwd=REPO_ROOT,
             env=api_environment(),
         )  # fmt: skip
-        wait_until_healthy(api_url, api)
+        try:
+            wait_until_healthy(api_url, api)
+        except RuntimeError as error:
+            raise SystemExit(str(error)) from None
         if not args.no_seed:
             token = issuer.mint("devstack-seeder", ["admin"])
             seed_catalog(api_url, token, args.seed_count)

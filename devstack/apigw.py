@@ -20,6 +20,7 @@ Where it departs from SAM, to answer as API Gateway does:
   overridden to keep it (same steps, then FunctionError carries the output), and `_invoke_parse_lambda_authorizer`
   to answer an authorizer that raised "Unauthorized" with UNAUTHORIZED (401) and any other failure with
   AUTHORIZER_FAILURE (500) where SAM says 502.
+- Routes. HEAD on a GET-only route is an unknown route (Flask alone would route it to the GET function).
 - Bodies. A text body that is not valid UTF-8 reaches the function with U+FFFD in place of the bad bytes,
   where SAM answers 502.
 - Serving. `run` binds with werkzeug's make_server, so the ready line comes once the port listens; Flask's app.run
@@ -58,9 +59,9 @@ from samcli.local.services.base_local_service import LambdaOutputParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
+from devstack.common import FAKE_CREDENTIALS
 from devstack.runtime import ProcessRuntime
 
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 # API Gateway's body when the template customises nothing.
 DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
 # The ServiceErrorResponses method SAM calls where API Gateway answers itself: (response type, status, message).
@@ -152,6 +153,11 @@ class GatewayService(LocalApigwService):
         self._gateway_responses = gateway_responses
 
     def _request_handler(self, **kwargs: Any) -> Response:
+        # Flask answers HEAD on every GET rule; API Gateway only where HEAD is a route. SAM fails the lookup.
+        try:
+            self._get_current_route(request)
+        except KeyError:
+            return ServiceErrorResponses.route_not_found()
         # API Gateway hands a text body that is not valid UTF-8 on with U+FFFD in place of the bad bytes;
         # SAM fails the event's construction and answers 502. Binary media types are base64 encoded instead.
         data = request.get_data()
@@ -229,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Fake credentials stop boto3's search for real ones (profiles, instance metadata) before it starts.
     if "AWS_ACCESS_KEY_ID" not in os.environ:
-        os.environ.update(DUMMY_CREDENTIALS)
+        os.environ.update(FAKE_CREDENTIALS)
     os.environ["SAM_CLI_TELEMETRY"] = "0"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.INFO)  # the access log, as `sam local start-api` shows it

@@ -1,6 +1,6 @@
 """A Lambda Python runtime for one warm worker process (stdlib only: it runs on the function's interpreter).
 
-Started by devstack.runtime as `python -s -P bootstrap.py REQUEST_FD RESPONSE_FD` with the function's code
+Started by devstack.runtime as `python -S -P bootstrap.py REQUEST_FD RESPONSE_FD` with the function's code
 directory as cwd and Lambda's environment. Like Lambda's runtime it imports the handler once (init), then serves
 invocations one at a time for as long as it lives. Each message is one line of JSON:
 

@@ -8,7 +8,8 @@ concurrent requests grows the pool up to a cap.
 
 A worker sees what Lambda would put there and nothing else: its environment is the function's resolved one
 plus Lambda's runtime variables, and its path is the code directory, the template's layers and the layers'
-third-party dependencies (built for this machine), on a bare interpreter (`-s -P`, never a virtualenv's).
+third-party dependencies (built for this machine), on a bare interpreter: `-S -P`, so no site-packages at all
+(Lambda's path holds none), and never a virtualenv's.
 """
 
 import atexit
@@ -291,7 +292,7 @@ class ProcessRuntime:
                 log.flush()
 
         return Worker(
-            [self._python, "-s", "-P", str(BOOTSTRAP)], config.code_abs_path, self._environment(config), write_log
+            [self._python, "-S", "-P", str(BOOTSTRAP)], config.code_abs_path, self._environment(config), write_log
         )
 
     def _environment(self, config: FunctionConfig) -> dict[str, str]:

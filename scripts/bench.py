@@ -22,7 +22,7 @@ from pathlib import Path
 import boto3
 import requests
 
-from devstack.net import free_port
+from devstack.common import free_port, wait_until_healthy
 from devstack.template import load_template, resources_of_type
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
 CLIENTS = 8
 IMPORT_ENV = {
     "TABLE_NAME": "bench",
+    "CURSOR_SIGNING_KEY": "benchmark-only-cursor-signing-key",
     "JWT_ISSUER": "bench",
     "JWT_AUDIENCE": "bench",
     "JWKS_URL": "http://127.0.0.1/jwks.json",
@@ -98,15 +99,7 @@ def warm_latency() -> None:
         )  # fmt: skip
         try:
             api = f"http://127.0.0.1:{ports['api']}"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if requests.get(f"{api}/health", timeout=5).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise
-                time.sleep(0.2)
+            wait_until_healthy(api, stack)
             token = DevIssuer(Path(state)).mint("bench", ["admin"])
             body = {"name": "Bench Kettle", "category": "kitchen", "price_cents": 2999, "stock": 5}
             created = requests.post(

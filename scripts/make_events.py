@@ -10,7 +10,7 @@ from typing import Any
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
-ADMIN = {"principalId": "admin-1", "user_id": "admin-1", "groups": "admin", "integrationLatency": 0}
+ADMIN = {"principalId": "admin-1", "user_id": "admin-1", "groups": '["admin"]', "integrationLatency": 0}
 
 
 def proxy_event(

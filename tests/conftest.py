@@ -38,8 +38,8 @@ def dev_issuer(tmp_path_factory):
 @pytest.fixture(scope="session")
 def jwks_url(dev_issuer):
     """The dev issuer's JWKS, served over HTTP on a free port as Cognito serves a user pool's."""
+    from devstack.common import free_port
     from devstack.issuer import JWKS_PATH, serve_jwks
-    from devstack.net import free_port
 
     port = free_port()
     server = serve_jwks(dev_issuer, "127.0.0.1", port)

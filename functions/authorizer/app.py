@@ -4,6 +4,8 @@ The policy allows every route of the API: API Gateway caches it per token, so a 
 the first route called would deny the same token elsewhere. Group rules are decided by each route.
 """
 
+import json
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
@@ -35,7 +37,8 @@ def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext
         aws_account_id=arn.aws_account_id,
         api_id=arn.api_id,
         stage=arn.stage,
-        context={"user_id": identity.user_id, "groups": ",".join(identity.groups)},
+        # Context values must be strings: the groups go as a JSON list, which no group name can break.
+        context={"user_id": identity.user_id, "groups": json.dumps(identity.groups)},
     )
     policy.allow_all_routes()
     return policy.asdict()

@@ -15,7 +15,6 @@ from shop.api import (
     create_resolver,
     etag,
     problem_docs,
-    require_group,
 )
 from shop.models import Product, ProductCreate
 from shop.services.products import create_product
@@ -23,7 +22,7 @@ from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
 logger = Logger()
-app = create_resolver()
+app = create_resolver(required_group=ADMIN_GROUP)
 
 
 @app.post(
@@ -45,13 +44,13 @@ app = create_resolver()
     },
 )
 def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]:
-    require_group(app, ADMIN_GROUP)
     created = create_product(product)
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type="application/json",
         body=created,
-        headers={"Location": f"/products/{created.id}", "ETag": etag(created.version)},
+        # The request's own path, stage included: the product's URL wherever the API is mounted.
+        headers={"Location": f"{app.current_event.request_context.path}/{created.id}", "ETag": etag(created.version)},
     )
 
 

@@ -9,14 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs, require_group
+from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
 from shop.models import ProductId
 from shop.services.products import delete_product
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
 logger = Logger()
-app = create_resolver()
+app = create_resolver(required_group=ADMIN_GROUP)
 
 
 @app.delete(
@@ -35,7 +35,6 @@ app = create_resolver()
     },
 )
 def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
-    require_group(app, ADMIN_GROUP)
     delete_product(product_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 

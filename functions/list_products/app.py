@@ -9,11 +9,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import create_resolver, problem_docs
+from shop.cursor import MAX_CURSOR_LENGTH
 from shop.models import ProductPage
 from shop.services.products import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, list_products
-from shop.settings import catalog_settings
+from shop.settings import catalog_settings, listing_settings
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
+# Fail the cold start, not the first request, when configuration is missing.
+catalog_settings()
+listing_settings()
 logger = Logger()
 app = create_resolver()
 
@@ -33,7 +36,7 @@ app = create_resolver()
 def read_products(
     category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> ProductPage:
     return list_products(category=category, limit=limit, cursor=cursor)
 

@@ -16,7 +16,6 @@ from shop.api import (
     etag,
     parse_if_match,
     problem_docs,
-    require_group,
 )
 from shop.models import Product, ProductId, ProductUpdate
 from shop.services.products import update_product
@@ -24,7 +23,7 @@ from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
 logger = Logger()
-app = create_resolver()
+app = create_resolver(required_group=ADMIN_GROUP)
 
 
 @app.patch(
@@ -53,7 +52,6 @@ def patch_product(
     changes: Annotated[ProductUpdate, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> Response[Product]:
-    require_group(app, ADMIN_GROUP)
     product = update_product(product_id, changes, expected_version=parse_if_match(if_match))
     return Response(
         status_code=HTTPStatus.OK,

@@ -219,6 +219,8 @@ def test_given_module_only_on_repo_or_venv_paths_when_function_imports_it_then_i
     function_prefix = Path(FUNCTION_PYTHON).resolve().parents[1]
     foreign = [entry for entry in body["path"] if not Path(entry).is_relative_to(FIXTURES)]
     assert all(Path(entry).is_relative_to(function_prefix) for entry in foreign), body["path"]
+    # Only the standard library of the interpreter: its site-packages are not on Lambda's path either.
+    assert not [entry for entry in foreign if "site-packages" in entry], body["path"]
 
 
 def test_given_function_runs_past_its_timeout_when_called_then_502_at_the_timeout(gateway):

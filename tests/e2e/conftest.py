@@ -4,16 +4,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
+from devstack.common import free_port, wait_until_healthy
 from devstack.issuer import DevIssuer
-from devstack.net import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,19 +42,11 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{ports['api']}"
-    deadline = time.monotonic() + 180
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"local stack exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"local stack not healthy after 180 s:\n{log.read_text()[-4000:]}")
-            time.sleep(0.25)
+        try:
+            wait_until_healthy(url, process)
+        except RuntimeError as error:
+            pytest.fail(f"{error}:\n{log.read_text()[-4000:]}")
         yield LocalStack(url, f"http://127.0.0.1:{ports['dynamodb']}", DevIssuer(state), log)
     finally:
         process.send_signal(signal.SIGINT)

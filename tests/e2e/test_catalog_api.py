@@ -44,7 +44,7 @@ def test_given_admin_when_creating_then_201_location_points_at_product(stack, ad
     response = requests.post(f"{stack.url}/products", json=PRODUCT, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
     created = response.json()
-    assert response.headers["Location"] == f"/products/{created['id']}"
+    assert response.headers["Location"] == f"/products/{created['id']}"  # the local API has no stage prefix
     fetched = requests.get(f"{stack.url}{response.headers['Location']}", timeout=30)
     assert fetched.status_code == 200 and fetched.json() == created
     assert fetched.headers["ETag"] == '"1"'
@@ -198,9 +198,15 @@ def test_given_unknown_product_then_404_and_malformed_id_then_422(stack):
     assert_problem(requests.get(f"{stack.url}/products/not-an-id", timeout=30), 422)
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("PUT", "/products"), ("POST", "/health")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/nowhere"), ("PUT", "/products"), ("POST", "/health"), ("HEAD", "/health")]
+)
 def test_given_unknown_route_then_404_problem(stack, method, path):
-    assert_problem(requests.request(method, stack.url + path, timeout=30), 404)
+    response = requests.request(method, stack.url + path, timeout=30)
+    if method == "HEAD":  # no body to read
+        assert response.status_code == 404 and response.headers["Content-Type"] == "application/problem+json"
+    else:
+        assert_problem(response, 404)
 
 
 def test_given_body_that_is_not_utf8_when_creating_then_422_not_a_gateway_error(stack, admin):
@@ -219,3 +225,13 @@ def test_given_non_json_content_type_when_creating_then_415(stack, admin, conten
         f"{stack.url}/products", data="name=x", headers={**admin, "Content-Type": content_type}, timeout=30
     )
     assert_problem(response, 415)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("POST", "/products", {}), ("PATCH", "/products/{id}", {"stock": -1}), ("DELETE", "/products/not-an-id", None)],
+)
+def test_given_customer_with_invalid_request_when_calling_admin_route_then_403_before_validation(
+    stack, customer, product, method, path, body
+):
+    assert_problem(call(stack, method, path, body, product["id"], customer), 403)

@@ -17,7 +17,7 @@ from moto import mock_aws
 from devstack.template import create_table_requests, load_template
 from shop.adapters.clients import dynamodb_client
 from shop.services.products import default_store
-from shop.settings import authorizer_settings, catalog_settings
+from shop.settings import authorizer_settings, catalog_settings, listing_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_NAME = "ShopTable"
@@ -43,7 +43,7 @@ def context() -> LambdaContext:
 
 
 def _clear_caches() -> None:
-    for cached in (dynamodb_client, default_store, catalog_settings, authorizer_settings):
+    for cached in (dynamodb_client, default_store, catalog_settings, listing_settings, authorizer_settings):
         cached.cache_clear()
 
 
@@ -51,6 +51,7 @@ def _clear_caches() -> None:
 def table(monkeypatch) -> Iterator[str]:
     """The template's own table, in moto; functions see it through TABLE_NAME as in AWS."""
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("CURSOR_SIGNING_KEY", "handler-tests-cursor-signing-key-0123")
     _clear_caches()
     with mock_aws():
         client = boto3.client("dynamodb")
@@ -99,13 +100,17 @@ def with_query(template: dict[str, Any], query: dict[str, str] | None) -> dict[s
     }
 
 
-def as_user(template: dict[str, Any], groups: str | None, user_id: str = "user-1") -> dict[str, Any]:
+def as_user(template: dict[str, Any], groups: list[str] | None, user_id: str = "user-1") -> dict[str, Any]:
     """The event as the authorizer would pass it for this caller; groups=None means no authorizer context."""
     result = copy.deepcopy(template)
     if groups is None:
         result["requestContext"].pop("authorizer", None)
     else:
-        result["requestContext"]["authorizer"] = {"principalId": user_id, "user_id": user_id, "groups": groups}
+        result["requestContext"]["authorizer"] = {
+            "principalId": user_id,
+            "user_id": user_id,
+            "groups": json.dumps(groups),
+        }
     return result
 
 

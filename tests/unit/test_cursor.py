@@ -1,4 +1,6 @@
 import base64
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
@@ -8,19 +10,23 @@ from shop.cursor import decode_cursor, encode_cursor, rfc3339
 from shop.errors import InvalidCursor
 
 POSITION = "2026-11-27T10:00:00.000001Z#0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
+KEY = b"unit-test-cursor-signing-key-0123456789"
 
 
 def test_given_encoded_cursor_when_decoded_for_same_scope_then_position_round_trips():
-    assert decode_cursor(encode_cursor("all", POSITION), "all") == POSITION
+    assert decode_cursor(encode_cursor("all", POSITION, KEY), "all", KEY) == POSITION
 
 
 def test_given_cursor_from_other_query_when_decoded_then_invalid():
     with pytest.raises(InvalidCursor):
-        decode_cursor(encode_cursor("category:toys", POSITION), "all")
+        decode_cursor(encode_cursor("category:toys", POSITION, KEY), "all", KEY)
 
 
 def _raw(payload: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    """A cursor body a client could forge, signed with the real key: only the shape checks stop it."""
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    tag = hmac.new(KEY, body.encode(), hashlib.sha256).digest()[:16]
+    return f"{body}.{base64.urlsafe_b64encode(tag).decode().rstrip('=')}"
 
 
 @pytest.mark.parametrize(
@@ -40,7 +46,7 @@ def _raw(payload: object) -> str:
 )
 def test_given_tampered_cursor_when_decoded_then_invalid_cursor(cursor):
     with pytest.raises(InvalidCursor):
-        decode_cursor(cursor, "all")
+        decode_cursor(cursor, "all", KEY)
 
 
 def test_given_datetimes_when_formatted_then_fixed_width_utc_that_sorts_in_time_order():
@@ -48,3 +54,28 @@ def test_given_datetimes_when_formatted_then_fixed_width_utc_that_sorts_in_time_
     late = rfc3339(datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC))
     assert early == "2026-01-02T03:04:05.000000Z"
     assert early < late
+
+
+def test_given_cursor_with_a_position_the_client_chose_when_decoded_then_invalid_without_the_key():
+    genuine = encode_cursor("all", POSITION, KEY)
+    body = (
+        base64.urlsafe_b64encode(
+            json.dumps({"v": 1, "scope": "all", "after": POSITION.replace("2026", "2099")}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    forged = f"{body}.{genuine.split('.')[1]}"
+    with pytest.raises(InvalidCursor):
+        decode_cursor(forged, "all", KEY)
+
+
+def test_given_cursor_signed_with_another_key_when_decoded_then_invalid():
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor("all", POSITION, b"another-key-another-key-another-key"), "all", KEY)
+
+
+@pytest.mark.parametrize("cursor", ["", ".", "abc.", ".abc", "a.b.c"])
+def test_given_cursor_without_a_valid_tag_when_decoded_then_invalid(cursor):
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, "all", KEY)

@@ -8,6 +8,8 @@ from shop.models import ProductCreate, ProductUpdate
 from shop.services import products
 from tests.fakes import FakeProductStore
 
+KEY = b"service-tests-cursor-signing-key-0123456789"
+
 
 @pytest.fixture
 def store():
@@ -75,7 +77,7 @@ def test_given_many_products_when_paging_then_every_product_once_newest_first(st
     created = [new_product(store, clock, name=f"P{i}") for i in range(7)]
     seen, cursor = [], None
     while True:
-        page = products.list_products(limit=3, cursor=cursor, store=store)
+        page = products.list_products(cursor_key=KEY, limit=3, cursor=cursor, store=store)
         seen += [p.id for p in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -86,26 +88,26 @@ def test_given_many_products_when_paging_then_every_product_once_newest_first(st
 def test_given_exactly_one_full_page_when_listing_then_no_next_cursor(store, clock):
     for _ in range(3):
         new_product(store, clock)
-    page = products.list_products(limit=3, store=store)
+    page = products.list_products(cursor_key=KEY, limit=3, store=store)
     assert len(page.items) == 3 and page.next_cursor is None
 
 
 def test_given_category_when_listing_then_only_that_category(store, clock):
     new_product(store, clock, category="toys")
     kitchen = new_product(store, clock, category="kitchen")
-    assert [p.id for p in products.list_products(category="kitchen", store=store).items] == [kitchen.id]
+    assert [p.id for p in products.list_products(cursor_key=KEY, category="kitchen", store=store).items] == [kitchen.id]
 
 
 def test_given_cursor_of_other_category_when_listing_then_invalid_cursor(store, clock):
     for _ in range(3):
         new_product(store, clock, category="toys")
-    cursor = products.list_products(category="toys", limit=1, store=store).next_cursor
+    cursor = products.list_products(cursor_key=KEY, category="toys", limit=1, store=store).next_cursor
     assert cursor is not None
     with pytest.raises(InvalidCursor):
-        products.list_products(category="kitchen", cursor=cursor, store=store)
+        products.list_products(cursor_key=KEY, category="kitchen", cursor=cursor, store=store)
 
 
 @pytest.mark.parametrize("limit", [0, 101])
 def test_given_limit_out_of_range_when_listing_then_value_error(store, limit):
     with pytest.raises(ValueError, match="limit"):
-        products.list_products(limit=limit, store=store)
+        products.list_products(cursor_key=KEY, limit=limit, store=store)

@@ -3,6 +3,7 @@
 Errors are mapped to RFC 9457 problem details by exception type, here and nowhere else.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from shop.errors import (
     ProductNotFound,
     ShopError,
     Unauthenticated,
+    UnsupportedMediaType,
     VersionMismatch,
 )
 from shop.models import Problem, ValidationIssue
@@ -60,11 +62,11 @@ PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
     InvalidCursor: ProblemType(HTTPStatus.BAD_REQUEST, "invalid-cursor", "Invalid pagination cursor"),
     Unauthenticated: ProblemType(HTTPStatus.UNAUTHORIZED, "unauthenticated", "Authentication required"),
     Forbidden: ProblemType(HTTPStatus.FORBIDDEN, "forbidden", "Not allowed"),
+    UnsupportedMediaType: ProblemType(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Request body must be JSON"
+    ),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
-UNSUPPORTED_MEDIA_TYPE = ProblemType(
-    HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Request body must be JSON"
-)
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")
 INTERNAL = ProblemType(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error")
 
@@ -103,25 +105,39 @@ def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
     ]
 
 
-def _content_type(event: Mapping[str, Any]) -> str:
+def _header(event: Mapping[str, Any], name: str) -> str:
     headers = event.get("headers") or {}
-    value = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
-    return str(value).split(";")[0].strip().lower()
+    return str(next((value for key, value in headers.items() if key.lower() == name), None) or "")
+
+
+def _require_json_body(event: Mapping[str, Any]) -> None:
+    content_type = _header(event, "content-type").split(";")[0].strip().lower()
+    if event.get("body") and content_type not in ("", "application/json"):
+        raise UnsupportedMediaType(content_type)
 
 
 class JsonApiResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver for an API that speaks JSON only.
+    """Powertools' REST resolver, with the checks that must come before request validation.
 
-    Powertools would also parse form and multipart bodies (and answers 500 for a multipart type
-    without a boundary); a body of any other declared type is refused with 415 before that.
+    Powertools validates a request before any middleware runs, so these live in resolve():
+    - the route's group, so a caller outside it gets 403 and learns nothing from validation errors;
+    - JSON bodies only: Powertools would also parse form and multipart bodies (and answer 500 for a
+      multipart type without a boundary).
     """
 
+    def __init__(self, required_group: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.required_group = required_group
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        content_type = _content_type(event)
-        if event.get("body") and content_type not in ("", "application/json"):
-            problem = _problem(UNSUPPORTED_MEDIA_TYPE, f"send Content-Type: application/json, not {content_type!r}")
+        try:
+            if self.required_group is not None and self.required_group not in principal_of(event).groups:
+                raise Forbidden(self.required_group)
+            _require_json_body(event)
+        except ShopError as error:
+            problem = _problem(problem_type_of(error), str(error))
             return {
-                "statusCode": int(UNSUPPORTED_MEDIA_TYPE.status),
+                "statusCode": problem.status,
                 "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
                 "body": problem.model_dump_json(exclude_none=True),
                 "isBase64Encoded": False,
@@ -129,9 +145,9 @@ class JsonApiResolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
-def create_resolver() -> APIGatewayRestResolver:
-    """The resolver every API function declares its one route on."""
-    app = JsonApiResolver(enable_validation=True)
+def create_resolver(required_group: str | None = None) -> APIGatewayRestResolver:
+    """The resolver every API function declares its one route on; `required_group` guards the route."""
+    app = JsonApiResolver(required_group=required_group, enable_validation=True)
     app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
     @app.exception_handler(ShopError)
@@ -140,7 +156,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported_content_type(error: RequestUnsupportedContentType) -> Response[str]:
-        return problem_response(UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json")
+        return problem_response(PROBLEM_TYPES[UnsupportedMediaType], "send Content-Type: application/json")
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:
@@ -178,21 +194,24 @@ class Principal:
     groups: frozenset[str]
 
 
-def current_principal(app: APIGatewayRestResolver) -> Principal:
+def principal_of(event: Mapping[str, Any]) -> Principal:
     """The caller as verified by the Lambda authorizer (its context), never from the token itself."""
-    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
     user_id = context.get("user_id")
     if not isinstance(user_id, str) or not user_id:
         raise Unauthenticated()
-    groups = context.get("groups") or ""
-    return Principal(user_id=user_id, groups=frozenset(g for g in str(groups).split(",") if g))
+    try:
+        # A JSON list, not a joined string: a group name may contain any separator.
+        groups = json.loads(context.get("groups") or "[]")
+    except (TypeError, ValueError):
+        raise Unauthenticated() from None
+    if not isinstance(groups, list) or not all(isinstance(group, str) for group in groups):
+        raise Unauthenticated()
+    return Principal(user_id=user_id, groups=frozenset(groups))
 
 
-def require_group(app: APIGatewayRestResolver, group: str) -> Principal:
-    principal = current_principal(app)
-    if group not in principal.groups:
-        raise Forbidden(group)
-    return principal
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    return principal_of(app.current_event.raw_event)
 
 
 def etag(version: int) -> str:

@@ -1,12 +1,14 @@
 """Opaque pagination cursors.
 
-A cursor is base64url(JSON) of the last item's position in the index being paged. Decoding checks
-its whole shape and that it belongs to the same query, so a tampered cursor is a clean 400, never a
-DynamoDB validation error surfacing as a 500.
+A cursor is base64url(JSON) of the last item's position in the index being paged, and the query it
+belongs to, followed by an HMAC of it. Only cursors this API issued decode: a tampered one is a
+clean 400, never an arbitrary starting point and never a DynamoDB validation error (a 500).
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
@@ -20,6 +22,7 @@ POSITION_PATTERN = (
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 )
 MAX_CURSOR_LENGTH = 1024
+_TAG_BYTES = 16
 
 
 class CursorPayload(BaseModel):
@@ -40,18 +43,32 @@ def position_of(product: Product) -> str:
     return f"{rfc3339(product.created_at)}#{product.id}"
 
 
-def encode_cursor(scope: str, after: str) -> str:
-    raw = CursorPayload(scope=scope, after=after).model_dump_json().encode()
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str, scope: str) -> str:
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _tag(body: str, key: bytes) -> bytes:
+    return hmac.new(key, body.encode(), hashlib.sha256).digest()[:_TAG_BYTES]
+
+
+def encode_cursor(scope: str, after: str, key: bytes) -> str:
+    body = _b64(CursorPayload(scope=scope, after=after).model_dump_json().encode())
+    return f"{body}.{_b64(_tag(body, key))}"
+
+
+def decode_cursor(cursor: str, scope: str, key: bytes) -> str:
     """Return the position after which the next page starts; raise InvalidCursor otherwise."""
-    if len(cursor) > MAX_CURSOR_LENGTH:
+    body, _, tag = cursor.partition(".")
+    if len(cursor) > MAX_CURSOR_LENGTH or not tag:
         raise InvalidCursor()
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = CursorPayload.model_validate(json.loads(raw))
+        if not hmac.compare_digest(_unb64(tag), _tag(body, key)):
+            raise InvalidCursor()
+        payload = CursorPayload.model_validate(json.loads(_unb64(body)))
     except (binascii.Error, ValueError, ValidationError, UnicodeDecodeError) as error:
         raise InvalidCursor() from error
     if payload.scope != scope:

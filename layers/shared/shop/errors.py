@@ -32,6 +32,14 @@ class InvalidCursor(ShopError):
         super().__init__("the cursor is not valid for this query; start again without it")
 
 
+class UnsupportedMediaType(ShopError):
+    """A request body that is not JSON."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(f"send Content-Type: application/json, not {content_type!r}")
+        self.content_type = content_type
+
+
 class Unauthenticated(ShopError):
     """No verified identity reached the handler."""
 

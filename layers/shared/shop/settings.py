@@ -6,7 +6,7 @@ instead of surfacing later as a confusing runtime failure.
 
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +14,13 @@ class CatalogSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(min_length=1, validation_alias="TABLE_NAME")
+
+
+class ListingSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # Signs pagination cursors; from Secrets Manager in AWS (a dynamic reference in the template).
+    cursor_signing_key: SecretStr = Field(min_length=32, validation_alias="CURSOR_SIGNING_KEY")
 
 
 class AuthorizerSettings(BaseSettings):
@@ -34,3 +41,8 @@ def catalog_settings() -> CatalogSettings:
 @cache
 def authorizer_settings() -> AuthorizerSettings:
     return AuthorizerSettings()
+
+
+@cache
+def listing_settings() -> ListingSettings:
+    return ListingSettings()

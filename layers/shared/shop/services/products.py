@@ -77,20 +77,28 @@ def delete_product(product_id: str, store: ProductStore | None = None) -> None:
     (store or default_store()).delete(product_id)
 
 
+def _cursor_key() -> bytes:
+    from shop.settings import listing_settings
+
+    return listing_settings().cursor_signing_key.get_secret_value().encode()
+
+
 def list_products(
     category: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
     cursor: str | None = None,
     store: ProductStore | None = None,
+    cursor_key: bytes | None = None,
 ) -> ProductPage:
     """One page, newest first. Reads one extra item so the last page carries no cursor."""
+    key = cursor_key or _cursor_key()
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}")
     scope = f"category:{category}" if category is not None else "all"
-    after = decode_cursor(cursor, scope) if cursor else None
+    after = decode_cursor(cursor, scope, key) if cursor else None
     items = (store or default_store()).list_newest(category, limit + 1, after)
     page, more = items[:limit], len(items) > limit
     return ProductPage(
         items=page,
-        next_cursor=encode_cursor(scope, position_of(page[-1])) if more else None,
+        next_cursor=encode_cursor(scope, position_of(page[-1]), key) if more else None,
     )
