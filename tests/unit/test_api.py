@@ -32,3 +32,21 @@ def test_given_subclass_of_mapped_error_then_parent_mapping_applies():
 
 def test_given_etag_when_round_tripped_through_if_match_then_same_version():
     assert api.parse_if_match(api.etag(41)) == 41
+
+
+def authorizer_event(context: dict | None) -> dict:
+    return {"requestContext": {"authorizer": context} if context is not None else {}}
+
+
+def test_given_authorizer_context_then_principal_with_groups_from_json_list():
+    principal = api.principal_of(authorizer_event({"user_id": "u1", "groups": '["admin", "a,b"]'}))
+    assert principal == api.Principal(user_id="u1", groups=frozenset({"admin", "a,b"}))
+
+
+@pytest.mark.parametrize(
+    "context",
+    [None, {}, {"user_id": ""}, {"user_id": "u1", "groups": "admin"}, {"user_id": "u1", "groups": '{"a": 1}'}],
+)
+def test_given_missing_or_malformed_authorizer_context_then_unauthenticated(context):
+    with pytest.raises(errors.Unauthenticated):
+        api.principal_of(authorizer_event(context))

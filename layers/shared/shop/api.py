@@ -210,10 +210,6 @@ def principal_of(event: Mapping[str, Any]) -> Principal:
     return Principal(user_id=user_id, groups=frozenset(groups))
 
 
-def current_principal(app: APIGatewayRestResolver) -> Principal:
-    return principal_of(app.current_event.raw_event)
-
-
 def etag(version: int) -> str:
     return f'"{version}"'
 
