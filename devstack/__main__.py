@@ -69,15 +69,10 @@ def api_environment() -> dict[str, str]:
     return {**kept, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION, "SAM_CLI_TELEMETRY": "0"}
 
 
-def create_tables(endpoint: str, template: dict[str, Any]) -> list[str]:
+def create_tables(endpoint: str, template: dict[str, Any]) -> None:
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=LOCAL_REGION)
-    existing = set(client.list_tables()["TableNames"])
-    created = []
     for request in create_table_requests(template):
-        if request["TableName"] not in existing:
-            client.create_table(**request)
-            created.append(request["TableName"])
-    return created
+        client.create_table(**request)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -19,9 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @dataclass
 class LocalStack:
     url: str
-    dynamodb_endpoint: str
     issuer: DevIssuer
-    log: Path
 
     def token(self, user: str, groups: list[str], **claims: object) -> str:
         return self.issuer.mint(user, groups, **claims)
@@ -47,7 +45,7 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
             wait_until_healthy(url, process)
         except RuntimeError as error:
             pytest.fail(f"{error}:\n{log.read_text()[-4000:]}")
-        yield LocalStack(url, f"http://127.0.0.1:{ports['dynamodb']}", DevIssuer(state), log)
+        yield LocalStack(url, DevIssuer(state))
     finally:
         process.send_signal(signal.SIGINT)
         try:
