@@ -1,4 +1,5 @@
-"""Writes events/*.json: API Gateway proxy events for each route, in the shape `sam local` sends.
+"""Writes events/*.json: API Gateway proxy events for each route, in the shape `sam local` sends,
+and a DynamoDB stream batch for the indexer, in the shape Lambda sends.
 
 Run `python -m scripts.make_events` after changing routes; handler tests load these files, and they
 work with `sam local invoke <Function> -e events/<name>.json`.
@@ -19,7 +20,7 @@ def proxy_event(
     path: str,
     *,
     path_parameters: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
+    query: dict[str, list[str]] | None = None,
     body: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     authorizer: dict[str, Any] | None = None,
@@ -51,14 +52,80 @@ def proxy_event(
         "httpMethod": method,
         "isBase64Encoded": False,
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "multiValueQueryStringParameters": query,
         "path": path,
         "pathParameters": path_parameters,
-        "queryStringParameters": query,
+        # Single-valued view: API Gateway keeps the last value of a repeated parameter.
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} if query else None,
         "requestContext": request_context,
         "resource": resource,
         "stageVariables": None,
         "version": "1.0",
+    }
+
+
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/shop-dev-ShopTable/stream/2026-11-27T12:00:00.000"
+
+
+def product_image(version: int, price_cents: int) -> dict[str, Any]:
+    """A catalog item as the stream carries it (DynamoDB JSON)."""
+    return {
+        "pk": {"S": f"PRODUCT#{PRODUCT_ID}"},
+        "sk": {"S": "PRODUCT"},
+        "entity": {"S": "PRODUCT"},
+        "id": {"S": PRODUCT_ID},
+        "name": {"S": "Wavelength Pro Wireless Headphones"},
+        "description": {"S": "Over-ear, noise-cancelling, 30 h battery."},
+        "category": {"S": "audio"},
+        "brand": {"S": "Wavelength"},
+        "price_cents": {"N": str(price_cents)},
+        "currency": {"S": "USD"},
+        "stock": {"N": "25"},
+        "tags": {"L": [{"S": "wireless"}, {"S": "noise-cancelling"}]},
+        "created_at": {"S": "2026-11-27T12:00:00.000000Z"},
+        "updated_at": {"S": f"2026-11-27T12:0{version - 1}:00.000000Z"},
+        "version": {"N": str(version)},
+        "gsi1pk": {"S": "PRODUCTS"},
+        "gsi1sk": {"S": f"2026-11-27T12:00:00.000000Z#{PRODUCT_ID}"},
+        "gsi2pk": {"S": "CATEGORY#audio"},
+        "gsi2sk": {"S": f"2026-11-27T12:00:00.000000Z#{PRODUCT_ID}"},
+    }
+
+
+def stream_record(
+    sequence: int, event_name: str, new: dict[str, Any] | None, old: dict[str, Any] | None
+) -> dict[str, Any]:
+    change: dict[str, Any] = {
+        "ApproximateCreationDateTime": 1795780800 + sequence,
+        "Keys": {"pk": {"S": f"PRODUCT#{PRODUCT_ID}"}, "sk": {"S": "PRODUCT"}},
+        "SequenceNumber": f"{sequence:021d}",
+        "SizeBytes": 512,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new is not None:
+        change["NewImage"] = new
+    if old is not None:
+        change["OldImage"] = old
+    return {
+        "eventID": f"{sequence:032x}",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": change,
+        "eventSourceARN": STREAM_ARN,
+    }
+
+
+def stream_event() -> dict[str, Any]:
+    """A product's life in one batch: created, repriced, deleted."""
+    created, repriced = product_image(1, 19999), product_image(2, 17999)
+    return {
+        "Records": [
+            stream_record(100, "INSERT", created, None),
+            stream_record(200, "MODIFY", repriced, created),
+            stream_record(300, "REMOVE", None, repriced),
+        ]
     }
 
 
@@ -103,7 +170,20 @@ def all_events() -> dict[str, dict[str, Any]]:
             headers={"Authorization": "Bearer <token>"},
             authorizer=ADMIN,
         ),
-        "list_products": proxy_event("GET", "/products", "/products", query={"category": "audio", "limit": "20"}),
+        "list_products": proxy_event("GET", "/products", "/products", query={"category": ["audio"], "limit": ["20"]}),
+        "search_products": proxy_event(
+            "GET",
+            "/search",
+            "/search",
+            query={
+                "q": ["wireles headphnes"],
+                "brand": ["Wavelength", "Sonara"],
+                "max_price": ["25000"],
+                "in_stock": ["true"],
+                "limit": ["10"],
+            },
+        ),
+        "index_products": stream_event(),
         "authorizer": {
             "type": "TOKEN",
             "authorizationToken": "Bearer <token>",

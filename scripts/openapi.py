@@ -17,6 +17,8 @@ IMPORT_ENVIRONMENT = {
     "JWT_ISSUER": "openapi",
     "JWT_AUDIENCE": "openapi",
     "JWKS_URL": "http://127.0.0.1/jwks.json",
+    "OPENSEARCH_ENDPOINT": "http://127.0.0.1:9200",
+    "OPENSEARCH_AUTH": "none",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "shop",
 }

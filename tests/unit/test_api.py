@@ -14,13 +14,15 @@ def test_given_malformed_if_match_when_parsed_then_invalid_precondition(header):
         api.parse_if_match(header)
 
 
-def test_given_every_domain_error_then_it_maps_to_a_client_error_status():
+def test_given_every_domain_error_then_it_maps_to_a_client_error_or_a_retryable_unavailable():
     domain_errors = {
         cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.ShopError)
     }
     unmapped = {cls.__name__ for cls in domain_errors - {errors.ShopError} if cls not in api.PROBLEM_TYPES}
     assert unmapped == set()
-    assert all(400 <= kind.status < 500 for kind in api.PROBLEM_TYPES.values())
+    # 503 only for a dependency that is down: the client may retry; nothing maps to a 500.
+    assert all(400 <= kind.status < 500 or kind.status == 503 for kind in api.PROBLEM_TYPES.values())
+    assert {cls for cls, kind in api.PROBLEM_TYPES.items() if kind.status >= 500} == {errors.SearchUnavailable}
 
 
 def test_given_subclass_of_mapped_error_then_parent_mapping_applies():

@@ -54,6 +54,7 @@ def test_given_each_api_function_then_it_may_do_only_what_its_route_needs():
         "UpdateProductFunction": {"dynamodb:UpdateItem"},
         "DeleteProductFunction": {"dynamodb:DeleteItem"},
         "ListProductsFunction": {"dynamodb:Query"},
+        "SearchFunction": set(),
     }
     assert {logical_id: dynamodb_actions(properties) for logical_id, properties, _ in api_events()} == expected
     assert dynamodb_actions(FUNCTIONS["AuthorizerFunction"]) == set()

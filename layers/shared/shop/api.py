@@ -24,7 +24,9 @@ from shop.errors import (
     Forbidden,
     InvalidCursor,
     InvalidPrecondition,
+    InvalidSearch,
     ProductNotFound,
+    SearchUnavailable,
     ShopError,
     Unauthenticated,
     UnsupportedMediaType,
@@ -65,6 +67,8 @@ PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
     UnsupportedMediaType: ProblemType(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Request body must be JSON"
     ),
+    InvalidSearch: ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-search", "Search parameters conflict"),
+    SearchUnavailable: ProblemType(HTTPStatus.SERVICE_UNAVAILABLE, "search-unavailable", "Search is unavailable"),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")

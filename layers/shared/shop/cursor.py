@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from shop.errors import InvalidCursor
 from shop.models import Product
@@ -31,6 +32,17 @@ class CursorPayload(BaseModel):
     v: int = Field(1, ge=1, le=1)
     scope: str = Field(max_length=200)
     after: str = Field(pattern=POSITION_PATTERN)
+
+
+class SearchCursorPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: int = Field(1, ge=1, le=1)
+    scope: str = Field(max_length=200)
+    # The last hit's sort values (score or price or time, then id), as OpenSearch's search_after takes them.
+    after: list[StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=100)]] = Field(
+        min_length=1, max_length=4
+    )
 
 
 def rfc3339(moment: datetime) -> str:
@@ -55,22 +67,42 @@ def _tag(body: str, key: bytes) -> bytes:
     return hmac.new(key, body.encode(), hashlib.sha256).digest()[:_TAG_BYTES]
 
 
-def encode_cursor(scope: str, after: str, key: bytes) -> str:
-    body = _b64(CursorPayload(scope=scope, after=after).model_dump_json().encode())
+def _seal(payload: BaseModel, key: bytes) -> str:
+    body = _b64(payload.model_dump_json().encode())
     return f"{body}.{_b64(_tag(body, key))}"
 
 
-def decode_cursor(cursor: str, scope: str, key: bytes) -> str:
-    """Return the position after which the next page starts; raise InvalidCursor otherwise."""
+def _open[Payload: BaseModel](cursor: str, model: type[Payload], key: bytes) -> Payload:
     body, _, tag = cursor.partition(".")
     if len(cursor) > MAX_CURSOR_LENGTH or not tag:
         raise InvalidCursor()
     try:
         if not hmac.compare_digest(_unb64(tag), _tag(body, key)):
             raise InvalidCursor()
-        payload = CursorPayload.model_validate(json.loads(_unb64(body)))
+        return model.model_validate(json.loads(_unb64(body)))
     except (binascii.Error, ValueError, ValidationError, UnicodeDecodeError) as error:
         raise InvalidCursor() from error
+
+
+def encode_cursor(scope: str, after: str, key: bytes) -> str:
+    return _seal(CursorPayload(scope=scope, after=after), key)
+
+
+def decode_cursor(cursor: str, scope: str, key: bytes) -> str:
+    """Return the position after which the next page starts; raise InvalidCursor otherwise."""
+    payload = _open(cursor, CursorPayload, key)
     if payload.scope != scope:
         raise InvalidCursor()
     return payload.after
+
+
+def encode_search_cursor(scope: str, after: list[int | float | str], key: bytes) -> str:
+    return _seal(SearchCursorPayload(scope=scope, after=after), key)
+
+
+def decode_search_cursor(cursor: str, scope: str, key: bytes) -> list[int | float | str]:
+    """The sort values to search after; raise InvalidCursor for anything this API did not issue."""
+    payload = _open(cursor, SearchCursorPayload, key)
+    if payload.scope != scope:
+        raise InvalidCursor()
+    return list(payload.after)

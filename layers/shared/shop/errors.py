@@ -2,7 +2,7 @@
 
 
 class ShopError(Exception):
-    """Base of every error the API answers on purpose (never with a 5xx)."""
+    """Base of every error the API answers on purpose: a 4xx, or 503 when a dependency is down."""
 
 
 class ProductNotFound(ShopError):
@@ -51,3 +51,18 @@ class Forbidden(ShopError):
     def __init__(self, group: str) -> None:
         super().__init__(f"this route needs membership of the {group!r} group")
         self.group = group
+
+
+class SearchUnavailable(ShopError):
+    """The search service cannot answer right now (down, overloaded, or its index not created yet)."""
+
+
+class InvalidSearch(ShopError):
+    """Search parameters that are each valid but make no sense together."""
+
+
+class InvalidCatalogRecord(Exception):
+    """A stream record that cannot become a search document; retrying it will not help.
+
+    Not a ShopError: no API route answers with it; the indexer reports the record as failed.
+    """

@@ -128,3 +128,52 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ValidationIssue] | None = None
+
+
+SearchSort = Literal["relevance", "price_asc", "price_desc", "newest"]
+
+
+class SearchRequest(BaseModel):
+    """What GET /search asks for, each parameter already valid on its own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str = ""
+    categories: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock: bool = False
+    sort: SearchSort = "relevance"
+
+
+class SearchHit(Product):
+    # Matched fragments per field, HTML-escaped apart from the <em> marks around matches.
+    highlight: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class PriceBucket(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    # Cents; `from` inclusive, `to` exclusive, null for an open end.
+    from_cents: int | None = Field(alias="from")
+    to_cents: int | None = Field(alias="to")
+    count: int
+
+
+class SearchFacets(BaseModel):
+    category: list[FacetCount]
+    brand: list[FacetCount]
+    price: list[PriceBucket]
+
+
+class SearchResults(BaseModel):
+    items: list[SearchHit]
+    total: int
+    facets: SearchFacets
+    next_cursor: str | None = None

@@ -5,8 +5,9 @@ instead of surfacing later as a confusing runtime failure.
 """
 
 from functools import cache
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +32,27 @@ class AuthorizerSettings(BaseSettings):
     jwks_url: str = Field(min_length=1, validation_alias="JWKS_URL")
     # Seconds of clock skew tolerated on exp/iat/nbf.
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
+
+
+class SearchSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    opensearch_endpoint: str = Field(pattern=r"^https?://[^/\s]+/?$", validation_alias="OPENSEARCH_ENDPOINT")
+    # sigv4 in AWS (the function's role signs); none for a local server over plain HTTP.
+    opensearch_auth: Literal["sigv4", "none"] = Field(default="sigv4", validation_alias="OPENSEARCH_AUTH")
+    aws_region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    request_timeout_seconds: float = Field(default=5.0, gt=0, le=60, validation_alias="OPENSEARCH_TIMEOUT_SECONDS")
+
+    @model_validator(mode="after")
+    def _signing_needs_a_region(self) -> "SearchSettings":
+        if self.opensearch_auth == "sigv4" and not self.aws_region:
+            raise ValueError("OPENSEARCH_AUTH=sigv4 needs AWS_REGION to sign requests")
+        return self
+
+
+@cache
+def search_settings() -> SearchSettings:
+    return SearchSettings()
 
 
 @cache

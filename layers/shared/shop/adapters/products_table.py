@@ -4,9 +4,11 @@ Item layout (single table, see README "Data design"):
     pk = "PRODUCT#<id>", sk = "PRODUCT", entity = "PRODUCT"
     gsi1pk = "PRODUCTS",            gsi1sk = "<created_at>#<id>"   -> all products, newest first
     gsi2pk = "CATEGORY#<category>", gsi2sk = "<created_at>#<id>"   -> one category, newest first
-Every call is a key or index operation; nothing here scans the table.
+Every call a request path makes is a key or index operation. Only `scan_products` reads the
+whole table, for the operators' reindex and reconcile tools.
 """
 
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -67,12 +69,21 @@ def _to_item(product: Product) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in attributes.items()}
 
 
-def _from_item(item: dict[str, Any]) -> Product:
-    plain = {name: _deserializer.deserialize(value) for name, value in item.items()}
-    for name, value in plain.items():
-        if isinstance(value, Decimal):
-            plain[name] = int(value)
+def product_of_attributes(attributes: dict[str, Any]) -> Product:
+    """A product from an item's deserialised attributes (as boto3 or a stream image gives them)."""
+    plain = {name: int(value) if isinstance(value, Decimal) else value for name, value in attributes.items()}
     return Product.model_validate(plain)
+
+
+def _from_item(item: dict[str, Any]) -> Product:
+    return product_of_attributes({name: _deserializer.deserialize(value) for name, value in item.items()})
+
+
+def product_id_of_key(pk: str) -> str:
+    prefix = "PRODUCT#"
+    if not pk.startswith(prefix):
+        raise ValueError(f"{pk!r} is not a product key")
+    return pk[len(prefix) :]
 
 
 class ProductsTable:
@@ -180,3 +191,39 @@ class ProductsTable:
             }
         items = dynamodb_client().query(**query).get("Items", [])
         return [_from_item(item) for item in items]
+
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
+        """The products that exist among `product_ids`, read consistently, by id."""
+        client = dynamodb_client()
+        found: dict[str, Product] = {}
+        for start in range(0, len(product_ids), 100):
+            keys = [product_key(product_id) for product_id in dict.fromkeys(product_ids[start : start + 100])]
+            request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    product = _from_item(item)
+                    found[product.id] = product
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product]]:
+        """One segment of a parallel scan, a page at a time; only catalog items."""
+        client = dynamodb_client()
+        scan: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Segment": segment,
+            "TotalSegments": total_segments,
+            "FilterExpression": "sk = :product",
+            "ExpressionAttributeValues": {":product": {"S": ENTITY}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = client.scan(**scan)
+            yield [_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return
+            scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def approximate_count(self) -> int:
+        return int(dynamodb_client().describe_table(TableName=self.table_name)["Table"].get("ItemCount", 0))

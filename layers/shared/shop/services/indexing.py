@@ -1,0 +1,235 @@
+"""Keeping the search index equal to the table.
+
+The table is the source of truth. The stream indexer applies each change in version order; the
+reconcile and rebuild operations repair or recreate the index from the table, for whatever the
+stream could not deliver (the dead-letter queue) and for mapping changes.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
+
+from shop.adapters.search_index import DeleteProduct, IndexProduct, WriteAction, WriteOutcome
+from shop.errors import InvalidCatalogRecord
+from shop.models import Product
+
+Progress = Callable[[int], None]
+SCAN_SEGMENTS = 4
+
+
+class SearchWriter(Protocol):
+    def write(self, actions: list[WriteAction], target: str | None = None) -> list[WriteOutcome]: ...
+    def document_versions(self, target: str | None = None) -> Iterator[tuple[str, int]]: ...
+    def versions_of(self, product_ids: list[str]) -> dict[str, int]: ...
+
+
+class RebuildableIndex(SearchWriter, Protocol):
+    def indices(self) -> list[str]: ...
+    def create_index(self, name: str) -> None: ...
+    def swap_alias(self, to_index: str) -> str | None: ...
+    def delete_index(self, name: str) -> None: ...
+
+
+class CatalogSource(Protocol):
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]: ...
+    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product]]: ...
+
+
+def write_action_of(
+    event_name: Literal["INSERT", "MODIFY", "REMOVE"],
+    keys: dict[str, Any],
+    new_image: dict[str, Any] | None,
+    old_image: dict[str, Any] | None,
+) -> WriteAction:
+    """What one stream record asks of the index. Images are deserialised item attributes."""
+    from shop.adapters.products_table import product_id_of_key, product_of_attributes
+
+    try:
+        if event_name == "REMOVE":
+            # The key says which product; the old image's version orders the delete after every update.
+            version = (old_image or {}).get("version")
+            if version is None:
+                raise InvalidCatalogRecord("REMOVE record without the old image's version")
+            return DeleteProduct(product_id_of_key(str(keys["pk"])), int(version) + 1)
+        if not new_image:
+            raise InvalidCatalogRecord(f"{event_name} record without a new image")
+        return IndexProduct(product_of_attributes(new_image))
+    except (KeyError, ValueError, TypeError, ValidationError) as error:
+        # ValidationError is a ValueError: a malformed item is a poison record, not a crash.
+        raise InvalidCatalogRecord(f"{event_name} record is not a catalog product: {error}") from error
+
+
+def index_changes(changes: list[tuple[str, WriteAction]], index: SearchWriter) -> dict[str, str]:
+    """Apply stream changes; return the reason for each record (by id) that was not applied.
+
+    Several records for one product collapse into its newest version, and that one write's outcome
+    is every one of those records' outcome: if it failed, they are all retried.
+    """
+    newest: dict[str, WriteAction] = {}
+    records_of: dict[str, list[str]] = {}
+    for record_id, action in changes:
+        records_of.setdefault(action.product_id, []).append(record_id)
+        current = newest.get(action.product_id)
+        if current is None or action.version > current.version:
+            newest[action.product_id] = action
+    actions = list(newest.values())
+    failures: dict[str, str] = {}
+    for action, outcome in zip(actions, index.write(actions), strict=True):
+        if not outcome.ok:
+            for record_id in records_of[action.product_id]:
+                failures[record_id] = f"{outcome.status} {outcome.reason}".strip()
+    return failures
+
+
+@dataclass
+class ReconcileReport:
+    indexed: int = 0
+    deleted: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: "ReconcileReport") -> None:
+        self.indexed += other.indexed
+        self.deleted += other.deleted
+        self.failed.update(other.failed)
+
+
+def _write(actions: list[WriteAction], index: SearchWriter, target: str | None) -> ReconcileReport:
+    report = ReconcileReport()
+    for action, outcome in zip(actions, index.write(actions, target), strict=True):
+        if not outcome.ok:
+            report.failed[action.product_id] = f"{outcome.status} {outcome.reason}".strip()
+        elif isinstance(action, DeleteProduct):
+            report.deleted += 1
+        else:
+            report.indexed += 1
+    return report
+
+
+def _delete_orphans(
+    document_versions: Iterable[tuple[str, int]],
+    table_ids: set[str],
+    table: CatalogSource,
+    index: SearchWriter,
+    target: str | None,
+) -> ReconcileReport:
+    """Delete documents whose product is not in the table, after checking the table again.
+
+    The second look matters: a product created after the scan passed its place is in the index
+    (the stream put it there) but not in `table_ids`, and must stay.
+    """
+    candidates = {product_id: version for product_id, version in document_versions if product_id not in table_ids}
+    if not candidates:
+        return ReconcileReport()
+    exists = table.get_many(sorted(candidates))
+    actions: list[WriteAction] = [
+        IndexProduct(exists[product_id]) if product_id in exists else DeleteProduct(product_id, version + 1)
+        for product_id, version in candidates.items()
+    ]
+    return _write(actions, index, target)
+
+
+def reconcile_products(product_ids: list[str], table: CatalogSource, index: SearchWriter) -> ReconcileReport:
+    """Make these products' documents equal to the table: index what exists, delete what does not."""
+    wanted = set(product_ids)
+    products = table.get_many(sorted(wanted))
+    report = _write([IndexProduct(product) for product in products.values()], index, None)
+    missing = wanted - products.keys()
+    if missing:
+        report.add(_delete_orphans(index.versions_of(sorted(missing)).items(), set(), table, index, None))
+    return report
+
+
+def reconcile_all(
+    table: CatalogSource,
+    index: SearchWriter,
+    target: str | None = None,
+    progress: Progress | None = None,
+    segments: int = SCAN_SEGMENTS,
+) -> ReconcileReport:
+    """Index every product of the table (a parallel scan), then delete documents the table lacks.
+
+    Safe while the stream indexer runs: every write carries the product's version, so whichever
+    of the two writes a product last, the newest version stays.
+    """
+    report = ReconcileReport()
+    seen: set[str] = set()
+
+    def copy_segment(segment: int) -> ReconcileReport:
+        part = ReconcileReport()
+        for page in table.scan_products(segment, segments):
+            seen.update(product.id for product in page)
+            part.add(_write([IndexProduct(product) for product in page], index, target))
+            if progress is not None:
+                progress(len(page))
+        return part
+
+    with ThreadPoolExecutor(max_workers=segments) as pool:
+        for part in pool.map(copy_segment, range(segments)):
+            report.add(part)
+    report.add(_delete_orphans(index.document_versions(target), seen, table, index, target))
+    return report
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    index: str
+    previous: str | None
+    copied: ReconcileReport
+    caught_up: ReconcileReport
+
+
+def rebuild_index(
+    table: CatalogSource,
+    index: RebuildableIndex,
+    progress: Progress | None = None,
+    keep_previous: bool = False,
+) -> RebuildReport:
+    """Fill a new versioned index from the table, swap the alias to it, then catch up.
+
+    Searches keep using the old index until the atomic swap. Stream writes made during the copy
+    went to the old index; the catch-up pass re-applies the table to the new one, so nothing
+    written meanwhile is lost.
+    """
+    from shop.adapters.search_index import INDEX_PREFIX, index_name
+
+    versions = [int(name.removeprefix(INDEX_PREFIX)) for name in index.indices() if name.startswith(INDEX_PREFIX)]
+    target = index_name(max(versions, default=0) + 1)
+    index.create_index(target)
+    copied = reconcile_all(table, index, target, progress)
+    previous = index.swap_alias(target)
+    caught_up = reconcile_all(table, index)
+    if previous is not None and not keep_previous:
+        index.delete_index(previous)
+    return RebuildReport(index=target, previous=previous, copied=copied, caught_up=caught_up)
+
+
+@dataclass(frozen=True)
+class IndexDrift:
+    table_count: int
+    index_count: int
+    missing: list[str]
+    extra: list[str]
+    stale: list[str]
+
+    @property
+    def in_sync(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def compare_with_table(table: CatalogSource, index: SearchWriter, segments: int = SCAN_SEGMENTS) -> IndexDrift:
+    """Which products the index lacks, holds in excess, or holds at another version than the table."""
+    expected: dict[str, int] = {}
+    for segment in range(segments):
+        for page in table.scan_products(segment, segments):
+            expected.update((product.id, product.version) for product in page)
+    actual = dict(index.document_versions())
+    return IndexDrift(
+        table_count=len(expected),
+        index_count=len(actual),
+        missing=sorted(expected.keys() - actual.keys()),
+        extra=sorted(actual.keys() - expected.keys()),
+        stale=sorted(pid for pid in expected.keys() & actual.keys() if expected[pid] != actual[pid]),
+    )
