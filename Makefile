@@ -21,7 +21,7 @@ SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install lock dev token test lint typecheck unit handlers e2e sam-validate sam-build openapi bench clean
+.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,11 +50,20 @@ lock: install ## After changing a requirements file: re-pin every package the en
 	{ echo "# Every package of .venv, pinned (pip freeze); requirements-dev.txt names the direct ones."; $(PY) -m pip freeze; } > constraints-dev.txt
 	{ echo "# Every package of .venv-sam, pinned (pip freeze); requirements-sam.txt names the direct one."; $(VENV_SAM)/bin/python -m pip freeze; } > constraints-sam.txt
 
-dev: install ## Run the whole stack locally (DynamoDB, dev token issuer, API on :$(PORT)); SEED=0 skips the demo catalog
+dev: install ## Run the whole stack locally (DynamoDB, OpenSearch, stream trigger, token issuer, API on :$(PORT)); SEED=0: no demo catalog
 	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
 
 token: $(VENV)/.installed ## Print a dev token: make -s token USER=alice GROUPS=admin (USER defaults to your login)
 	@$(PY) -m devstack.issuer token --user "$(USER)" --groups "$(GROUPS)"
+
+reindex: $(VENV)/.installed ## Rebuild the running local stack's search index from its table, swapping the alias
+	$(PY) -m scripts.search_index --local reindex
+
+reconcile: $(VENV)/.installed ## Repair the local search index from the table: IDS="<id> ...", DLQ=1 (dead letters), else all
+	$(PY) -m scripts.search_index --local reconcile $(if $(IDS),--ids $(IDS),$(if $(filter 1 yes true,$(DLQ)),--from-dlq IndexerDeadLetterQueue,--all))
+
+search-check: $(VENV)/.installed ## Compare the local search index with the table (exit 1 on any difference)
+	$(PY) -m scripts.search_index --local check
 
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
@@ -65,6 +74,9 @@ typecheck: $(VENV)/.installed ## mypy on the shared code
 
 unit: $(VENV)/.installed ## Unit and handler tests (in-process, moto; no local stack)
 	$(PY) -m pytest tests/unit tests/handlers
+
+integration: $(VENV)/.installed ## Indexer and search code against a local OpenSearch-compatible server (osmem-server)
+	$(PY) -m pytest tests/integration
 
 e2e: install ## The local runtime and end-to-end HTTP tests (they start local stacks)
 	$(PY) -m pytest tests/devstack tests/e2e
@@ -81,7 +93,7 @@ openapi: $(VENV)/.installed ## Regenerate openapi.json from the handlers' own ro
 test: install lint typecheck sam-validate sam-build ## Install what is needed and run every check
 	$(PY) -m pytest
 
-bench: install ## Cold-start and warm-latency figures
+bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
 	$(PY) -m scripts.bench
 
 clean: ## Remove environments and build output

@@ -1,9 +1,15 @@
 """The Docker-free local stack: `make dev` runs this in the foreground.
 
-    DynamoDB   moto server, tables created from template.yaml's own table resources
+    DynamoDB   moto server, tables created from template.yaml's own table resources; it also serves
+               their streams, and SQS with the template's queues
+    OpenSearch osmem-server, an in-memory OpenSearch-compatible server; the search index is created
+               by `python -m scripts.search_index ensure`
     issuer     the development token issuer's JWKS (devstack.issuer)
     API        template.yaml's routes served by SAM CLI's local API Gateway, with functions run as
                local processes instead of containers (devstack.apigw, in the SAM CLI venv)
+    Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
+    streams    the template's DynamoDB stream events: a poller invoking their functions as Lambda's
+               event source mapping does (devstack.streams)
 
 Ctrl-C stops all of it.
 """
@@ -21,6 +27,7 @@ from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
+from osmem_server import OsmemServer
 
 from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
 from devstack.issuer import (
@@ -32,7 +39,8 @@ from devstack.issuer import (
     serve_jwks,
 )
 from devstack.seed import seed_catalog
-from devstack.template import REPO_ROOT, TEMPLATE, create_table_requests, load_template
+from devstack.streams import EventSourceMapping, LambdaEndpoint, start_stream_triggers
+from devstack.template import REPO_ROOT, TEMPLATE, create_queue_requests, create_table_requests, load_template
 
 DEFAULT_SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 DEFAULT_LAYER_DEPS = REPO_ROOT / ".build" / "layer-deps"
@@ -44,15 +52,17 @@ LOCAL_CURSOR_SIGNING_KEY = "local-development-cursor-signing-key-not-a-secret"
 PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
 
 
-def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any]) -> dict[str, Any]:
+def function_environment(
+    dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any], *, opensearch_endpoint: str
+) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
-    tables = [request["TableName"] for request in create_table_requests(template)]
-    if len(tables) != 1:
-        raise SystemExit(f"expected one DynamoDB table in the template, found {tables}")
     return {
         "Parameters": {
-            "TABLE_NAME": tables[0],
+            "TABLE_NAME": table_name(template),
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+            "OPENSEARCH_ENDPOINT": opensearch_endpoint,
+            # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
+            "OPENSEARCH_AUTH": "none",
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": CLIENT_ID,
             "JWKS_URL": jwks_url,
@@ -60,6 +70,13 @@ def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[s
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
     }
+
+
+def table_name(template: dict[str, Any]) -> str:
+    tables = [request["TableName"] for request in create_table_requests(template)]
+    if len(tables) != 1:
+        raise SystemExit(f"expected one DynamoDB table in the template, found {tables}")
+    return tables[0]
 
 
 def api_environment() -> dict[str, str]:
@@ -75,6 +92,29 @@ def create_tables(endpoint: str, template: dict[str, Any]) -> None:
         client.create_table(**request)
 
 
+def create_queues(endpoint: str, template: dict[str, Any]) -> dict[str, str]:
+    """The template's queues, created in the local SQS: their URLs by logical id."""
+    client = boto3.client("sqs", endpoint_url=endpoint, region_name=LOCAL_REGION)
+    return {
+        logical_id: client.create_queue(**request)["QueueUrl"]
+        for logical_id, request in create_queue_requests(template).items()
+    }
+
+
+def create_search_index(opensearch_endpoint: str, dynamodb_endpoint: str, template: dict[str, Any]) -> None:
+    """The search index and its alias, made by the same command an operator runs against AWS."""
+    environment = {
+        **api_environment(),
+        "OPENSEARCH_ENDPOINT": opensearch_endpoint,
+        "OPENSEARCH_AUTH": "none",
+        "TABLE_NAME": table_name(template),
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+    }
+    command = [sys.executable, "-m", "scripts.search_index", "ensure"]
+    if subprocess.run(command, cwd=REPO_ROOT, env=environment, check=False).returncode != 0:
+        raise SystemExit(f"creating the search index failed: {' '.join(command)}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -85,6 +125,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=int(os.environ.get("DYNAMODB_PORT", "8000")),
     )
     parser.add_argument("--issuer-port", type=int, default=int(os.environ.get("ISSUER_PORT", "3001")))
+    parser.add_argument(
+        "--opensearch-port",
+        type=int,
+        default=int(os.environ.get("OPENSEARCH_PORT", "9200")),
+        help="the in-memory OpenSearch-compatible server (osmem-server)",
+    )
+    parser.add_argument(
+        "--lambda-port",
+        type=int,
+        default=int(os.environ.get("LAMBDA_PORT", "3002")),
+        help="Lambda's Invoke API (what `sam local start-lambda` serves)",
+    )
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -105,12 +157,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION})
-    ensure_ports_free(args.host, {"API": args.port, "DynamoDB": args.dynamodb_port, "issuer": args.issuer_port})
+    # botocore 1.44 resolves account-id endpoints, which moto's streams cannot serve.
+    os.environ.update(
+        {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": LOCAL_REGION, "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled"}
+    )
+    ensure_ports_free(
+        args.host,
+        {
+            "API": args.port,
+            "DynamoDB": args.dynamodb_port,
+            "issuer": args.issuer_port,
+            "OpenSearch": args.opensearch_port,
+            "Lambda": args.lambda_port,
+        },
+    )
     template = load_template(TEMPLATE)
     dynamodb_endpoint = f"http://{args.host}:{args.dynamodb_port}"
     jwks_url = f"http://{args.host}:{args.issuer_port}{JWKS_PATH}"
     api_url = f"http://{args.host}:{args.port}"
+    lambda_url = f"http://{args.host}:{args.lambda_port}"
 
     # SIGTERM (e.g. from a test harness) takes the same clean-up path as Ctrl-C.
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -122,15 +187,24 @@ def main(argv: list[str] | None = None) -> int:
 
     # moto's server logs every DynamoDB call through werkzeug; the API's access log is the useful one.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # The stream trigger's warnings (a batch given up on, the function unreachable) go to the console.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     dynamodb = ThreadedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
     issuer = DevIssuer(args.state_dir)
     jwks_server = serve_jwks(issuer, args.host, args.issuer_port)
+    opensearch: OsmemServer | None = None
     api: subprocess.Popen[bytes] | None = None
+    stream_triggers: list[EventSourceMapping] = []
     try:
         create_tables(dynamodb_endpoint, template)
+        queue_urls = create_queues(dynamodb_endpoint, template)
+        # It stops by itself should this process die without cleaning up (it watches its parent's pid).
+        opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
+        create_search_index(opensearch.url, dynamodb_endpoint, template)
         env_file = args.state_dir / "env.json"
-        env_file.write_text(json.dumps(function_environment(dynamodb_endpoint, jwks_url, template), indent=2))
+        environment = function_environment(dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url)
+        env_file.write_text(json.dumps(environment, indent=2))
         api = subprocess.Popen(
             [
                 str(args.sam_python), "-m", "devstack.apigw",
@@ -138,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--env-vars", str(env_file),
                 "--host", args.host,
                 "--port", str(args.port),
+                "--lambda-port", str(args.lambda_port),
                 "--layer-deps", str(args.layer_deps),
                 "--function-python", args.function_python,
                 "--region", LOCAL_REGION,
@@ -149,12 +224,17 @@ def main(argv: list[str] | None = None) -> int:
             wait_until_healthy(api_url, api)
         except RuntimeError as error:
             raise SystemExit(str(error)) from None
+        # Before seeding, so that the demo catalog is indexed as it is written.
+        invoke = LambdaEndpoint(lambda_url, LOCAL_REGION)
+        stream_triggers = start_stream_triggers(template, dynamodb_endpoint, LOCAL_REGION, invoke)
         if not args.no_seed:
             token = issuer.mint("devstack-seeder", ["admin"])
             seed_catalog(api_url, token, args.seed_count)
+        queues = "".join(f"  {'queue':<11}{url}  ({logical_id})\n" for logical_id, url in queue_urls.items())
         print(
-            f"\nLocal stack ready:\n  API       {api_url}\n  DynamoDB  {dynamodb_endpoint}\n"
-            f"  JWKS      {jwks_url}\n"
+            f"\nLocal stack ready:\n  API        {api_url}\n  DynamoDB   {dynamodb_endpoint}\n"
+            f"  OpenSearch {opensearch.url}\n  Lambda     {lambda_url}\n{queues}"
+            f"  JWKS       {jwks_url}\n"
             f"Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
             flush=True,
         )
@@ -162,12 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        for trigger in stream_triggers:
+            trigger.stop()
         if api is not None and api.poll() is None:
             api.terminate()
             try:
                 api.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        # With the Lambda endpoint gone, an invocation in flight ends at once.
+        for trigger in stream_triggers:
+            trigger.join()
+        if opensearch is not None:
+            opensearch.close()
         jwks_server.shutdown()
         dynamodb.stop()
 

@@ -1,13 +1,17 @@
-"""`sam local start-api` without Docker: SAM CLI's own local API Gateway, with functions run as local processes.
+"""`sam local start-api` and `start-lambda` without Docker: SAM CLI's own local API Gateway and Lambda Invoke
+endpoint, sharing one function runtime in which functions run as local processes.
 
     python -m devstack.apigw --template template.yaml --env-vars env.json --host 127.0.0.1 --port 3000 \\
-        --layer-deps .build/layer-deps --function-python /path/to/python3.13 [--region us-east-1]
+        --lambda-port 3002 --layer-deps .build/layer-deps --function-python /path/to/python3.13 [--region us-east-1]
 
 Run from the repo root on the SAM CLI venv's python. Everything but the function runtime is SAM CLI's code:
 SamLocalStackProvider reads the template, ApiProvider finds routes and authorizers, LocalApigwService builds
 events and parses responses, LocalLambdaRunner resolves each function's environment (the --env-vars file has
-`sam local`'s format). devstack.runtime.ProcessRuntime stands in for the Docker LambdaRuntime. `--port 0` picks a
-free port; the ready line names it.
+`sam local`'s format). devstack.runtime.ProcessRuntime stands in for the Docker LambdaRuntime. On --lambda-port,
+LocalLambdaHttpService (what `sam local start-lambda` serves) answers Lambda's Invoke API through the same runner:
+`boto3.client("lambda", endpoint_url=...).invoke(FunctionName=<logical id>, ...)`, with `FunctionError: Unhandled`
+when the function raised, as in AWS. Port 0 picks a free port; the ready lines ("Lambda ready on ...", then
+"API ready on ...") name them.
 
 Where it departs from SAM, to answer as API Gateway does:
 
@@ -34,6 +38,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from io import StringIO
@@ -55,6 +60,7 @@ from samcli.local.apigw.exceptions import InvalidLambdaAuthorizerResponse, Lambd
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 from samcli.local.apigw.route import Route
 from samcli.local.apigw.service_error_responses import ServiceErrorResponses
+from samcli.local.lambda_service.local_lambda_http_service import LocalLambdaHttpService
 from samcli.local.services.base_local_service import LambdaOutputParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
@@ -220,7 +226,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", required=True, help="SAM template")
     parser.add_argument("--env-vars", help="function environment overrides, in `sam local --env-vars` format")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    parser.add_argument("--port", type=int, default=3000, help="the API's; 0 picks a free port")
+    parser.add_argument("--lambda-port", type=int, default=3002, help="Lambda's Invoke API; 0 picks a free port")
     parser.add_argument("--layer-deps", required=True, help="the layers' third-party packages, built for this host")
     parser.add_argument("--function-python", required=True, help="the interpreter of the functions' runtime")
     parser.add_argument("--region", default="us-east-1")
@@ -263,6 +270,14 @@ def main(argv: list[str] | None = None) -> None:
         stderr=StreamWriter(sys.stderr, auto_flush=True),
     )
     service.create()
+    invoke_service = LocalLambdaHttpService(
+        lambda_runner=runner, port=args.lambda_port, host=args.host, stderr=StreamWriter(sys.stderr, auto_flush=True)
+    )
+    invoke_service.create()
+    # Bound before the API's ready line: whoever waits for the API can invoke functions too.
+    invoke_server = make_server(args.host, args.lambda_port, invoke_service._app, threaded=True)
+    print(f"Lambda ready on http://{args.host}:{invoke_server.server_port}", flush=True)
+    threading.Thread(target=invoke_server.serve_forever, name="lambda-invoke", daemon=True).start()
     # SIGINT explicitly too: a shell script's background job starts with it ignored, and Python keeps it so.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
@@ -271,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        invoke_server.shutdown()
+        invoke_server.server_close()
         runtime.shutdown()
 
 

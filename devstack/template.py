@@ -71,3 +71,34 @@ def create_table_requests(template: dict[str, Any]) -> list[dict[str, Any]]:
             }
         requests.append(request)
     return requests
+
+
+# The queue attributes CloudFormation sets from a queue's properties that mean something locally.
+QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DelaySeconds",
+    "FifoQueue",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
+
+
+def create_queue_requests(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """boto3 create_queue arguments for each AWS::SQS::Queue, by logical id: named by its QueueName, else by the
+    logical id (CloudFormation would generate a name; a fixed one is what local tools can find)."""
+    requests = {}
+    for logical_id, properties in resources_of_type(template, "AWS::SQS::Queue").items():
+        fifo = bool(properties.get("FifoQueue"))
+        name = properties.get("QueueName")
+        if not isinstance(name, str):
+            name = f"{logical_id}.fifo" if fifo else logical_id
+        attributes = {
+            attribute: str(value).lower() if isinstance(value, bool) else str(value)
+            for attribute in QUEUE_ATTRIBUTES
+            if isinstance(value := properties.get(attribute), str | int | bool)
+        }
+        requests[logical_id] = {"QueueName": name, "Attributes": attributes}
+    return requests

@@ -1,4 +1,5 @@
-"""`make bench`: cold-start import cost per function, and warm latency of the local stack.
+"""`make bench`: cold-start import cost per function, warm latency of the local stack, then search
+(scripts/bench_search.py).
 
 1. Cold start: a fresh interpreter (the runtime's python3.13, the function's Lambda path: its code,
    the layer, the layer's dependencies) imports the handler module; median of RUNS runs, beside the
@@ -22,8 +23,8 @@ from pathlib import Path
 import boto3
 import requests
 
-from devstack.common import free_port, wait_until_healthy
 from devstack.template import load_template, resources_of_type
+from scripts import bench_search
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
@@ -39,6 +40,8 @@ IMPORT_ENV = {
     "JWT_ISSUER": "bench",
     "JWT_AUDIENCE": "bench",
     "JWKS_URL": "http://127.0.0.1/jwks.json",
+    "OPENSEARCH_ENDPOINT": "http://127.0.0.1:9200",
+    "OPENSEARCH_AUTH": "none",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -88,47 +91,32 @@ def under_load(request: callable) -> list[float]:  # type: ignore[valid-type]
 
 
 def warm_latency() -> None:
-    from devstack.issuer import DevIssuer
+    from devstack.launcher import running_stack
 
-    ports = {"api": free_port(), "dynamodb": free_port(), "issuer": free_port()}
-    with tempfile.TemporaryDirectory() as state:
-        stack = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "--no-seed", "--state-dir", state, "--port", str(ports["api"]),
-             "--dynamodb-port", str(ports["dynamodb"]), "--issuer-port", str(ports["issuer"])],
-            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    with tempfile.TemporaryDirectory() as state, running_stack(Path(state)) as stack:
+        body = {"name": "Bench Kettle", "category": "kitchen", "price_cents": 2999, "stock": 5}
+        created = requests.post(f"{stack.url}/products", json=body, headers=stack.auth("bench", ["admin"]), timeout=30)
+        product_id = created.json()["id"]
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=CLIENTS, pool_maxsize=CLIENTS)
+        session.mount("http://", adapter)
+
+        def via_api() -> None:
+            response = session.get(f"{stack.url}/products/{product_id}", timeout=30)
+            assert response.status_code == 200, response.text
+
+        dynamodb = boto3.client(
+            "dynamodb", endpoint_url=stack.dynamodb_url, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=boto3.session.Config(max_pool_connections=CLIENTS),
         )  # fmt: skip
-        try:
-            api = f"http://127.0.0.1:{ports['api']}"
-            wait_until_healthy(api, stack)
-            token = DevIssuer(Path(state)).mint("bench", ["admin"])
-            body = {"name": "Bench Kettle", "category": "kitchen", "price_cents": 2999, "stock": 5}
-            created = requests.post(
-                f"{api}/products", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
-            )
-            product_id = created.json()["id"]
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=CLIENTS, pool_maxsize=CLIENTS)
-            session.mount("http://", adapter)
+        key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
 
-            def via_api() -> None:
-                response = session.get(f"{api}/products/{product_id}", timeout=30)
-                assert response.status_code == 200, response.text
+        def direct() -> None:
+            assert "Item" in dynamodb.get_item(TableName="ShopTable", Key=key)
 
-            dynamodb = boto3.client(
-                "dynamodb", endpoint_url=f"http://127.0.0.1:{ports['dynamodb']}", region_name="us-east-1",
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-                config=boto3.session.Config(max_pool_connections=CLIENTS),
-            )  # fmt: skip
-            key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
-
-            def direct() -> None:
-                assert "Item" in dynamodb.get_item(TableName="ShopTable", Key=key)
-
-            api_p50, api_p99 = percentiles(under_load(via_api))
-            db_p50, db_p99 = percentiles(under_load(direct))
-        finally:
-            stack.terminate()
-            stack.wait(timeout=30)
+        api_p50, api_p99 = percentiles(under_load(via_api))
+        db_p50, db_p99 = percentiles(under_load(direct))
     print(f"\nWarm latency, {REQUESTS} requests from {CLIENTS} concurrent clients")
     print(f"  {'GET /products/{id} via local stack':44s} p50 {api_p50 * 1000:6.1f} ms  p99 {api_p99 * 1000:6.1f} ms")
     print(f"  {'DynamoDB GetItem, same local DynamoDB':44s} p50 {db_p50 * 1000:6.1f} ms  p99 {db_p99 * 1000:6.1f} ms")
@@ -138,3 +126,4 @@ def warm_latency() -> None:
 if __name__ == "__main__":
     cold_starts()
     warm_latency()
+    bench_search.main()

@@ -44,6 +44,9 @@ def use_local_stack(env_file: Path) -> None:
         raise SystemExit(f"{env_file} not found: start the local stack first (make dev)")
     parameters: dict[str, str] = json.loads(env_file.read_text())["Parameters"]
     os.environ.update({**parameters, **FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
+    # The local moto server also serves SQS and DynamoDB Streams (env.json names only what functions use).
+    endpoint = parameters["AWS_ENDPOINT_URL_DYNAMODB"]
+    os.environ.update({"AWS_ENDPOINT_URL_SQS": endpoint, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": endpoint})
 
 
 def _table() -> ProductsTable:

@@ -1,6 +1,7 @@
 """What a reviewer checks in template.yaml, asserted on the template itself."""
 
 import json
+import re
 
 import pytest
 
@@ -78,3 +79,127 @@ def test_given_table_then_encrypted_recoverable_retained_and_streaming_both_imag
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
+
+
+INDEXER_STREAM = FUNCTIONS["IndexerFunction"]["Events"]["CatalogStream"]["Properties"]
+
+
+def es_statements(logical_id: str) -> list[dict]:
+    statements = [s for policy in FUNCTIONS[logical_id]["Policies"] for s in policy.get("Statement", [])]
+    return [
+        s
+        for s in statements
+        if any(a.startswith("es:") for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+    ]
+
+
+def test_given_indexer_stream_source_then_every_delivery_setting_is_explicit_and_bounded():
+    explicit = {
+        "StartingPosition",
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FunctionResponseTypes",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds",
+        "FilterCriteria",
+        "DestinationConfig",
+    }
+    assert explicit <= INDEXER_STREAM.keys()
+    assert INDEXER_STREAM["Stream"] == {"Fn::GetAtt": ["ShopTable", "StreamArn"]}
+    assert INDEXER_STREAM["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert INDEXER_STREAM["BisectBatchOnFunctionError"] is True
+    # Unbounded retries would let one poison record stall its shard for a day.
+    assert 0 <= INDEXER_STREAM["MaximumRetryAttempts"] <= 10
+    assert 60 <= INDEXER_STREAM["MaximumRecordAgeInSeconds"] <= 6 * 3600
+    assert INDEXER_STREAM["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["IndexerDeadLetterQueue", "Arn"]
+    }
+
+
+def test_given_indexer_filter_then_only_catalog_items_reach_it():
+    patterns = [json.loads(f["Pattern"]) for f in INDEXER_STREAM["FilterCriteria"]["Filters"]]
+    assert patterns == [{"dynamodb": {"Keys": {"sk": {"S": ["PRODUCT"]}}}}]
+
+
+def test_given_dead_letter_queue_then_encrypted_and_kept_for_the_longest_time_sqs_allows():
+    queue = TEMPLATE["Resources"]["IndexerDeadLetterQueue"]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_given_search_domain_then_encrypted_https_only_and_reachable_only_by_the_search_roles():
+    domain = TEMPLATE["Resources"]["SearchDomain"]["Properties"]
+    assert domain["EncryptionAtRestOptions"]["Enabled"] is True
+    assert domain["NodeToNodeEncryptionOptions"]["Enabled"] is True
+    assert domain["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert domain["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")
+    principals = [s["Principal"]["AWS"] for s in domain["AccessPolicies"]["Statement"]]
+    assert principals == [
+        [{"Fn::GetAtt": ["IndexerFunctionRole", "Arn"]}, {"Fn::GetAtt": ["SearchFunctionRole", "Arn"]}]
+    ]
+
+
+def test_given_search_function_then_it_may_only_read_the_alias():
+    (statement,) = es_statements("SearchFunction")
+    assert set(statement["Action"]) <= {"es:ESHttpGet", "es:ESHttpPost"}
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:es:${AWS::Region}:${AWS::AccountId}:domain/shop-${Stage}/products/_search"
+    }
+
+
+def test_given_indexer_then_it_may_not_delete_indices():
+    (statement,) = es_statements("IndexerFunction")
+    assert "es:ESHttpDelete" not in statement["Action"]
+    assert "es:ESHttp*" not in statement["Action"]
+
+
+@pytest.mark.parametrize("logical_id", ["IndexerFunction", "SearchFunction"])
+def test_given_search_functions_then_they_sign_requests_to_the_domain_over_https(logical_id):
+    variables = FUNCTIONS[logical_id]["Environment"]["Variables"]
+    assert variables["OPENSEARCH_AUTH"] == "sigv4"
+    assert variables["OPENSEARCH_ENDPOINT"] == {"Fn::Sub": "https://${SearchDomain.DomainEndpoint}"}
+
+
+def _references(node) -> set[str]:
+    """Logical ids a template fragment refers to, through Ref, Fn::GetAtt and Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)}
+                if isinstance(value, list):
+                    found |= _references(value[1])
+            else:
+                found |= _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _references(item)
+    return found
+
+
+def test_given_template_then_no_resource_depends_on_itself():
+    # SAM turns each function's Policies into a role `<Function>Role` that the function depends on.
+    graph: dict[str, set[str]] = {}
+    for logical_id, resource in TEMPLATE["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            graph[f"{logical_id}Role"] = _references(properties.get("Policies", []))
+            rest = {key: value for key, value in properties.items() if key != "Policies"}
+            graph[logical_id] = _references(rest) | {f"{logical_id}Role"}
+        else:
+            graph[logical_id] = _references(properties)
+    resources = graph.keys()
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        for successor in graph.get(start, set()) & resources:
+            if successor == target or (successor not in seen and reaches(successor, target, seen | {successor})):
+                return True
+        return False
+
+    assert [node for node in graph if reaches(node, node, {node})] == []

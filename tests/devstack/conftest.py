@@ -1,0 +1,15 @@
+"""Fixtures of the local stack's own tests."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.devstack.gateway import Gateway, start_gateway, stop_gateway
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """One devstack.apigw on the fixture template, shared by the tests that only call it."""
+    started = start_gateway(tmp_path_factory.mktemp("apigw"))
+    yield started
+    stop_gateway(started)
