@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO_ROOT / "layers" / "shared"))
 from shop.adapters.products_table import ProductsTable  # noqa: E402
 from shop.adapters.search_index import SearchIndex  # noqa: E402
 from shop.services.indexing import (  # noqa: E402
+    RebuildAborted,
     ReconcileReport,
     compare_with_table,
     rebuild_index,
@@ -71,8 +72,12 @@ def ensure() -> int:
 
 def reindex(keep_previous: bool) -> int:
     table = _table()
-    with _progress("reindex", table.approximate_count()) as bar:
-        result = rebuild_index(table, SearchIndex(), progress=bar.update, keep_previous=keep_previous)
+    try:
+        with _progress("reindex", table.approximate_count()) as bar:
+            result = rebuild_index(table, SearchIndex(), progress=bar.update, keep_previous=keep_previous)
+    except RebuildAborted as aborted:
+        print(f"reindex aborted: {aborted}")
+        return _print_report(aborted.copied)
     print(f"alias now -> {result.index} (was {result.previous or 'none'})")
     print("copy:     ", end="")
     status = _print_report(result.copied)

@@ -7,12 +7,14 @@ reached through the same client code as in AWS, minus SigV4.
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from shop.adapters import clients
-from shop.adapters.search_index import SearchIndex
-from shop.models import Product
+from shop.adapters.products_table import ProductsTable
+from shop.adapters.search_index import IndexProduct, SearchIndex
+from shop.models import Product, SearchRequest, SearchResults
 from shop.services import search
 from shop.settings import search_settings
 
@@ -54,3 +56,50 @@ def make_product() -> Callable[..., Product]:
         return Product.model_validate(values)
 
     return make
+
+
+CURSOR_KEY = b"integration-tests-cursor-signing-key-0123"
+# The template's table, by its logical id (as tests/handlers names it).
+CATALOG_TABLE = "ShopTable"
+
+
+@pytest.fixture
+def put(search_index: SearchIndex) -> Callable[..., list[Product]]:
+    """Index products through the alias, check every write succeeded, and make them searchable."""
+
+    def index(*products: Product) -> list[Product]:
+        outcomes = search_index.write([IndexProduct(product) for product in products])
+        assert all(outcome.ok for outcome in outcomes), outcomes
+        search_index.refresh()
+        return list(products)
+
+    return index
+
+
+@pytest.fixture
+def find(search_index: SearchIndex) -> Callable[..., SearchResults]:
+    """One page of search results from the test's index."""
+
+    def run(q: str = "", limit: int = 20, cursor: str | None = None, **request: Any) -> SearchResults:
+        return search.search_products(
+            SearchRequest(q=q, **request), limit=limit, cursor=cursor, engine=search_index, cursor_key=CURSOR_KEY
+        )
+
+    return run
+
+
+@pytest.fixture
+def catalog_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProductsTable]:
+    """The template's table in moto, as the catalog the index is rebuilt from."""
+    import boto3
+    from moto import mock_aws
+
+    from devstack.template import create_table_requests, load_template
+
+    clients.dynamodb_client.cache_clear()
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        for request in create_table_requests(load_template()):
+            client.create_table(**request)
+        yield ProductsTable(CATALOG_TABLE)
+    clients.dynamodb_client.cache_clear()

@@ -15,6 +15,10 @@ else:
     DynamoDBStreamsClient = Any
 
 
+# Consecutive empty GetRecords pages after which the range's end is taken as unreachable.
+MAX_EMPTY_PAGES = 50
+
+
 class StreamRangeExpired(Exception):
     """The range is no longer in the stream: reconcile everything instead."""
 
@@ -39,18 +43,25 @@ def product_ids_in_range(stream_arn: str, shard_id: str, first_sequence: str, la
         raise StreamRangeExpired(f"{shard_id} {first_sequence}..{last_sequence}") from error
     product_ids: set[str] = set()
     last = int(last_sequence)
+    empty_pages = 0
     while iterator:
         response = client.get_records(ShardIterator=iterator, Limit=1000)
         records: list[dict[str, Any]] = response.get("Records", [])
         for record in records:
             change = record["dynamodb"]
-            if int(change["SequenceNumber"]) > last:
+            sequence = int(change["SequenceNumber"])
+            if sequence > last:
                 return product_ids
             keys = change.get("Keys", {})
             if keys.get("sk", {}).get("S") == "PRODUCT":
                 product_ids.add(product_id_of_key(keys["pk"]["S"]))
-        if not records:
-            # An open shard answers empty pages at its end; the range is fully read by then.
-            return product_ids
+            if sequence == last:
+                return product_ids
+        # An empty page is not the end of the range: GetRecords may need several calls to get past
+        # a stretch of the shard without records. Only the range's last record ends it; a run of
+        # empty pages that never reaches it means the range cannot be read back whole.
+        empty_pages = 0 if records else empty_pages + 1
+        if empty_pages >= MAX_EMPTY_PAGES:
+            raise StreamRangeExpired(f"{shard_id} {first_sequence}..{last_sequence}: end not reached")
         iterator = response.get("NextShardIterator")
     return product_ids

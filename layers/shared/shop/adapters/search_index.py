@@ -149,8 +149,9 @@ def _outcome_of(operation: str, status: int, error: Any) -> WriteOutcome:
     # A version conflict means the index already holds this version or a newer one: done.
     if status == 409:
         return WriteOutcome(True, status)
-    # Deleting what is not there leaves the index as it should be.
-    if operation == "delete" and status == 404:
+    # Deleting what is not there leaves the index as it should be. A 404 *with* an error is another
+    # matter: the index itself is missing (index_not_found_exception), and nothing was deleted.
+    if operation == "delete" and status == 404 and not error:
         return WriteOutcome(True, status)
     if 200 <= status < 300:
         return WriteOutcome(True, status)
@@ -288,5 +289,5 @@ class SearchIndex:
             raise
         return response
 
-    def refresh(self) -> None:
-        opensearch_client().indices.refresh(index=self.alias)
+    def refresh(self, target: str | None = None) -> None:
+        opensearch_client().indices.refresh(index=target or self.alias)

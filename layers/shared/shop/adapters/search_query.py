@@ -28,6 +28,7 @@ FACET_SIZE = 20
 EXACT_FIELDS = ("name^4", "brand.text^2", "category.text^2", "tags.text^2", "description")
 # Unstemmed fields for typo tolerance; description is left out, where fuzzy matches are mostly noise.
 FUZZY_FIELDS = ("name.plain^3", "brand.plain", "category.plain", "tags.plain")
+MAX_FUZZY_WORD_LENGTH = 30
 HIGHLIGHT_FIELDS = ("name", "name.plain", "description", "description.plain")
 _ID_TIEBREAK = {"id": "asc"}
 SORTS: dict[str, list[Any]] = {
@@ -36,6 +37,23 @@ SORTS: dict[str, list[Any]] = {
     "price_desc": [{"price_cents": "desc"}, _ID_TIEBREAK],
     "newest": [{"created_at": "desc"}, _ID_TIEBREAK],
 }
+
+
+def _fuzzy_word(word: str) -> dict[str, Any]:
+    return {
+        "multi_match": {
+            "query": word,
+            "type": "best_fields",
+            "fields": list(FUZZY_FIELDS),
+            "operator": "and",
+            # Past this length a typo is rare and the automaton costly: exact match only.
+            "fuzziness": "AUTO" if len(word) <= MAX_FUZZY_WORD_LENGTH else 0,
+            "prefix_length": 1,
+            "max_expansions": 10,
+            # A "word" of punctuation only analyses to nothing: it must not block the other words.
+            "zero_terms_query": "all",
+        }
+    }
 
 
 def _text_query(q: str) -> dict[str, Any]:
@@ -52,18 +70,9 @@ def _text_query(q: str) -> dict[str, Any]:
                         "boost": 2,
                     }
                 },
-                # Every word matches within one edit or two of what was typed, in one field.
-                {
-                    "multi_match": {
-                        "query": q,
-                        "type": "best_fields",
-                        "fields": list(FUZZY_FIELDS),
-                        "operator": "and",
-                        "fuzziness": "AUTO",
-                        "prefix_length": 1,
-                        "max_expansions": 10,
-                    }
-                },
+                # Every word matches within an edit or two of what was typed, each in any field:
+                # "nordlict lamp" finds the Nordlicht brand's Desk Lamp.
+                {"bool": {"must": [_fuzzy_word(word) for word in q.split()]}},
             ],
             "minimum_should_match": 1,
         }

@@ -31,6 +31,7 @@ class RebuildableIndex(SearchWriter, Protocol):
     def create_index(self, name: str) -> None: ...
     def swap_alias(self, to_index: str) -> str | None: ...
     def delete_index(self, name: str) -> None: ...
+    def refresh(self, target: str | None = None) -> None: ...
 
 
 class CatalogSource(Protocol):
@@ -45,18 +46,25 @@ def write_action_of(
     old_image: dict[str, Any] | None,
 ) -> WriteAction:
     """What one stream record asks of the index. Images are deserialised item attributes."""
-    from shop.adapters.products_table import product_id_of_key, product_of_attributes
+    from shop.adapters.products_table import ENTITY, product_id_of_key, product_of_attributes
 
     try:
+        # Only the product item itself: another entity under the product's partition is not it.
+        if keys.get("sk") != ENTITY:
+            raise InvalidCatalogRecord(f"{event_name} record's key is not a catalog product's")
+        product_id = product_id_of_key(str(keys["pk"]))
         if event_name == "REMOVE":
             # The key says which product; the old image's version orders the delete after every update.
             version = (old_image or {}).get("version")
             if version is None:
                 raise InvalidCatalogRecord("REMOVE record without the old image's version")
-            return DeleteProduct(product_id_of_key(str(keys["pk"])), int(version) + 1)
+            return DeleteProduct(product_id, int(version) + 1)
         if not new_image:
             raise InvalidCatalogRecord(f"{event_name} record without a new image")
-        return IndexProduct(product_of_attributes(new_image))
+        product = product_of_attributes(new_image)
+        if product.id != product_id:
+            raise InvalidCatalogRecord(f"{event_name} record's image is not the product its key names")
+        return IndexProduct(product)
     except (KeyError, ValueError, TypeError, ValidationError) as error:
         # ValidationError is a ValueError: a malformed item is a poison record, not a crash.
         raise InvalidCatalogRecord(f"{event_name} record is not a catalog product: {error}") from error
@@ -173,6 +181,18 @@ def reconcile_all(
     return report
 
 
+class RebuildAborted(Exception):
+    """The copy into the new index failed for some products: the alias and old index are unchanged."""
+
+    def __init__(self, index: str, copied: ReconcileReport) -> None:
+        super().__init__(
+            f"{len(copied.failed)} products could not be copied into {index}; it was dropped and the alias "
+            "left where it was"
+        )
+        self.index = index
+        self.copied = copied
+
+
 @dataclass(frozen=True)
 class RebuildReport:
     index: str
@@ -199,6 +219,13 @@ def rebuild_index(
     target = index_name(max(versions, default=0) + 1)
     index.create_index(target)
     copied = reconcile_all(table, index, target, progress)
+    if copied.failed:
+        # Swapping would serve an index that lacks these products, and delete the one that has them.
+        index.delete_index(target)
+        raise RebuildAborted(target, copied)
+    # Searchable before searches reach it: with a refresh interval, the last copied documents
+    # would otherwise be missing from results for a moment after the swap.
+    index.refresh(target)
     previous = index.swap_alias(target)
     caught_up = reconcile_all(table, index)
     if previous is not None and not keep_previous:

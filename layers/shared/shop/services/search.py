@@ -15,7 +15,12 @@ MAX_QUERY_LENGTH = 200
 # Each word becomes a few clauses per field; this keeps a query far below OpenSearch's clause limit.
 MAX_QUERY_WORDS = 16
 MAX_FILTER_VALUES = 20
-_WORD = re.compile(r"\w+")
+# What the standard tokenizer can make a token of, counted generously: a run of word characters,
+# except that each ideograph and hiragana is a token of its own, and any other non-ASCII character
+# that is not a letter (emoji above all) may be one too. Counting `\w+` runs alone let 200 ideographs
+# or emoji through as "one word" and far past OpenSearch's clause limit: a 500, not an answer.
+_IDEOGRAPHIC = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_WORD = re.compile(rf"[{_IDEOGRAPHIC}]|[^\W{_IDEOGRAPHIC}]+|[^\w\s\x00-\x7f]")
 
 
 class SearchEngine(Protocol):
