@@ -1,7 +1,7 @@
 """Operate the search index: create it, rebuild it, repair it from the table, or compare the two.
 
     python -m scripts.search_index [--local] ensure
-    python -m scripts.search_index [--local] reindex [--keep-previous]
+    python -m scripts.search_index [--local] reindex
     python -m scripts.search_index [--local] reconcile (--all | --ids ID [ID ...] | --from-dlq QUEUE)
     python -m scripts.search_index [--local] check
 
@@ -59,10 +59,14 @@ def _progress(description: str, total: int) -> tqdm:
 
 
 def _print_report(report: ReconcileReport) -> int:
-    print(f"indexed {report.indexed}, deleted {report.deleted}, failed {len(report.failed)}")
-    for product_id, reason in sorted(report.failed.items()):
-        print(f"  failed {product_id}: {reason}")
-    return 1 if report.failed else 0
+    print(
+        f"indexed {report.indexed}, deleted {report.deleted}, failed {len(report.failed)}, "
+        f"malformed in the table {len(report.malformed)}"
+    )
+    for label, problems in (("failed", report.failed), ("malformed", report.malformed)):
+        for product_id, reason in sorted(problems.items()):
+            print(f"  {label} {product_id}: {reason}")
+    return 1 if report.failed or report.malformed else 0
 
 
 def ensure() -> int:
@@ -70,15 +74,17 @@ def ensure() -> int:
     return 0
 
 
-def reindex(keep_previous: bool) -> int:
+def reindex() -> int:
     table = _table()
     try:
         with _progress("reindex", table.approximate_count()) as bar:
-            result = rebuild_index(table, SearchIndex(), progress=bar.update, keep_previous=keep_previous)
+            result = rebuild_index(table, SearchIndex(), progress=bar.update)
     except RebuildAborted as aborted:
         print(f"reindex aborted: {aborted}")
         return _print_report(aborted.copied)
-    print(f"alias now -> {result.index} (was {result.previous or 'none'})")
+    print(f"alias now -> {result.index} (was {result.previous or 'none'}, kept for a rollback)")
+    if result.dropped:
+        print(f"dropped older indices: {', '.join(result.dropped)}")
     print("copy:     ", end="")
     status = _print_report(result.copied)
     print("catch-up: ", end="")
@@ -86,14 +92,21 @@ def reindex(keep_previous: bool) -> int:
 
 
 def _dead_letters(sqs: Any, queue_url: str) -> Iterator[tuple[dict[str, Any], str]]:
-    """Each on-failure message of the queue with its receipt handle, until the queue is empty."""
+    """Each on-failure message of the queue once, with its receipt handle, until none is left to see.
+
+    Messages stay invisible while we work on them; one that could not be repaired comes back later
+    and is not taken twice in one run.
+    """
+    seen: set[str] = set()
     while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-            "Messages", []
-        )
-        if not messages:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=900
+        ).get("Messages", [])
+        fresh = [message for message in messages if message["MessageId"] not in seen]
+        if not fresh:
             return
-        for message in messages:
+        for message in fresh:
+            seen.add(message["MessageId"])
             yield json.loads(message["Body"]), message["ReceiptHandle"]
 
 
@@ -145,9 +158,15 @@ def check() -> int:
     drift = compare_with_table(_table(), SearchIndex())
     print(
         f"table {drift.table_count}, index {drift.index_count}: "
-        f"missing {len(drift.missing)}, extra {len(drift.extra)}, stale {len(drift.stale)}"
+        f"missing {len(drift.missing)}, extra {len(drift.extra)}, stale {len(drift.stale)}, "
+        f"malformed in the table {len(drift.malformed)}"
     )
-    for label, ids in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
+    for label, ids in (
+        ("missing", drift.missing),
+        ("extra", drift.extra),
+        ("stale", drift.stale),
+        ("malformed", drift.malformed),
+    ):
         for product_id in ids[:20]:
             print(f"  {label} {product_id}")
     return 0 if drift.in_sync else 1
@@ -159,8 +178,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--env-file", type=Path, default=LOCAL_ENV_FILE, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ensure", help="create the index and alias unless they exist")
-    rebuild = commands.add_parser("reindex", help="rebuild into a new index, then swap the alias")
-    rebuild.add_argument("--keep-previous", action="store_true", help="keep the old index for a rollback")
+    commands.add_parser("reindex", help="rebuild into a new index, swap the alias, keep the previous index")
     repair = commands.add_parser("reconcile", help="make the index equal the table")
     scope = repair.add_mutually_exclusive_group(required=True)
     scope.add_argument("--all", action="store_true", help="every product")
@@ -177,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ensure":
         return ensure()
     if args.command == "reindex":
-        return reindex(args.keep_previous)
+        return reindex()
     if args.command == "reconcile":
         return reconcile(args)
     return check()

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from shop.adapters.products_table import MalformedProduct
 from shop.adapters.search_index import DeleteProduct, WriteAction, WriteOutcome, document_of
 from shop.cursor import position_of
 from shop.errors import ProductNotFound, VersionMismatch
@@ -69,18 +70,25 @@ class FakeCatalog(FakeProductStore):
         self.page_size = page_size
         self.during_scan: Callable[[], None] | None = None
         self._lock = threading.Lock()
+        # Items written around the API that are not valid products.
+        self.malformed: dict[str, MalformedProduct] = {}
 
     def add(self, product: Product) -> Product:
         self.products[product.id] = product
         return product
 
-    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
-        return {pid: self.products[pid] for pid in product_ids if pid in self.products}
+    def add_malformed(self, product_id: str) -> MalformedProduct:
+        self.malformed[product_id] = MalformedProduct(product_id, "price_cents: Input should be a valid integer")
+        return self.malformed[product_id]
 
-    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product]]:
+    def get_many(self, product_ids: list[str]) -> dict[str, Product | MalformedProduct]:
+        items: dict[str, Product | MalformedProduct] = {**self.products, **self.malformed}
+        return {pid: items[pid] for pid in product_ids if pid in items}
+
+    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product | MalformedProduct]]:
         # A snapshot per segment, as a scan that has already read its pages does not see later writes.
         with self._lock:
-            everything = list(self.products.values())
+            everything: list[Product | MalformedProduct] = [*self.products.values(), *self.malformed.values()]
         mine = sorted((p for p in everything if scan_segment_of(p.id, total_segments) == segment), key=lambda p: p.id)
         for start in range(0, len(mine), self.page_size):
             yield mine[start : start + self.page_size]
@@ -188,9 +196,11 @@ class FakeSearchEngine:
     def __init__(self, products: list[Product]) -> None:
         self.products = sorted(products, key=lambda p: (p.price_cents, p.id))
         self.bodies: list[dict[str, Any]] = []
+        self.preferences: list[str | None] = []
 
-    def search(self, body: dict[str, Any]) -> dict[str, Any]:
+    def search(self, body: dict[str, Any], preference: str | None = None) -> dict[str, Any]:
         self.bodies.append(body)
+        self.preferences.append(preference)
         ordered = [(p, [p.price_cents, p.id]) for p in self.products]
         if "search_after" in body:
             ordered = [(p, key) for p, key in ordered if tuple(key) > tuple(body["search_after"])]

@@ -19,7 +19,10 @@ from shop.settings import search_settings
 
 search_settings()  # fail the cold start, not the first batch, when configuration is missing
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, logger=logger)
+# A batch in which every record failed (OpenSearch down) is reported as such, not raised: raising is a
+# function error, which BisectBatchOnFunctionError would split down to single records, each then
+# spending its own retries and dead-lettering alone. Reported, the stream retries it whole.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, logger=logger, raise_on_entire_batch_failure=False)
 search_index = SearchIndex()
 
 
@@ -48,8 +51,6 @@ def _changes(records: list[DynamoDBRecord]) -> tuple[list[tuple[str, WriteAction
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [DynamoDBRecord(record) for record in event.get("Records", [])]
     changes, failures = _changes(records)
-    if changes:
-        search_index.ensure_once()
     failures.update(index_changes(changes, search_index))
 
     def record_handler(record: DynamoDBRecord) -> None:

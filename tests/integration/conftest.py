@@ -20,16 +20,22 @@ from shop.settings import search_settings
 
 
 @pytest.fixture
-def search_index(osmem_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SearchIndex]:
+def opensearch_env(osmem_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The search settings and client pointed at a fresh, empty server clone."""
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", osmem_url)
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
     for cached in (search_settings, clients.opensearch_client, search.default_engine):
         cached.cache_clear()
-    index = SearchIndex()
-    index.ensure()
-    yield index
+    yield osmem_url
     for cached in (search_settings, clients.opensearch_client, search.default_engine):
         cached.cache_clear()
+
+
+@pytest.fixture
+def search_index(opensearch_env: str) -> SearchIndex:
+    index = SearchIndex()
+    index.ensure_once()
+    return index
 
 
 _BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)

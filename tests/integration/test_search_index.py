@@ -110,10 +110,25 @@ def test_given_missing_document_when_deleted_then_ok(search_index):
     assert outcome.ok and outcome.status == 404
 
 
-def test_given_missing_alias_when_indexing_then_no_index_is_guessed_into_existence(search_index, make_product):
-    [outcome] = SearchIndex(alias="no-such-alias").write([IndexProduct(make_product("Lamp"))])
+def test_given_alias_removed_after_the_container_ensured_it_when_indexing_then_no_index_is_guessed(
+    search_index, make_product
+):
+    search_index.ensure_once()
+    opensearch_client().indices.delete(index=index_name(1))
+
+    [outcome] = search_index.write([IndexProduct(make_product("Lamp"))])
+
     assert not outcome.ok
-    assert not opensearch_client().indices.exists(index="no-such-alias")
+    assert not opensearch_client().indices.exists(index=ALIAS)
+
+
+def test_given_no_index_yet_when_indexing_then_the_mapped_index_is_created_first(opensearch_env, make_product):
+    [outcome] = SearchIndex().write([IndexProduct(make_product("Lamp"))])
+
+    assert outcome.ok
+    assert set(opensearch_client().indices.get_alias(name=ALIAS)) == {index_name(1)}
+    mapping = opensearch_client().indices.get_mapping(index=index_name(1))[index_name(1)]["mappings"]
+    assert mapping["dynamic"] == "strict"
 
 
 def test_given_1000_actions_when_written_then_one_bulk_request(search_index, make_product, monkeypatch):

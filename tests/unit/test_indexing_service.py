@@ -226,6 +226,7 @@ def test_given_bulk_item_statuses_when_written_then_each_outcome_is_its_own(monk
         ]
     )
     monkeypatch.setattr(search_index_module, "opensearch_client", lambda: client)
+    monkeypatch.setattr(SearchIndex, "ensure_once", lambda self: None)
     actions = [
         IndexProduct(product(id="a")),
         IndexProduct(product(id="b")),
@@ -239,6 +240,19 @@ def test_given_bulk_item_statuses_when_written_then_each_outcome_is_its_own(monk
     assert outcomes[3].reason == "index_not_found_exception: no such index [products]"
     assert outcomes[4] == WriteOutcome(False, 429, "rejected: queue full")
     assert client.requests == 1
+
+
+def test_given_the_index_cannot_be_ensured_when_written_then_every_action_fails_and_nothing_raises(monkeypatch):
+    from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+
+    def unreachable(self):
+        raise OpenSearchConnectionError("N/A", "connection refused", None)
+
+    monkeypatch.setattr(SearchIndex, "ensure", unreachable)
+    outcomes = SearchIndex().write([IndexProduct(product(id="a")), DeleteProduct("b", 2)])
+
+    assert [(outcome.ok, outcome.status) for outcome in outcomes] == [(False, "unreachable")] * 2
+    assert "connection refused" in outcomes[0].reason
 
 
 # reconcile_products
@@ -355,12 +369,12 @@ def test_given_existing_index_when_rebuilt_then_next_version_filled_alias_swappe
 
     assert (report.index, report.previous) == ("products-v2", "products-v1")
     assert index.target_of_alias == "products-v2"
-    assert index.indices() == ["products-v2"]
+    assert index.indices() == ["products-v1", "products-v2"]
     assert index.documents() == {p.id: p for p in products}
     assert report.copied.indexed == 10 and report.copied.failed == {}
 
 
-def test_given_rebuild_when_swapping_then_new_index_refreshed_first_and_old_deleted_after(table, index):
+def test_given_rebuild_when_swapping_then_new_index_refreshed_first(table, index):
     table.add(product())
     index.log.clear()
     rebuild_index(table, index)
@@ -369,14 +383,20 @@ def test_given_rebuild_when_swapping_then_new_index_refreshed_first_and_old_dele
         ("refresh", "products-v2"),
         ("swap", "products-v2"),
     ]
-    assert index.log.index(("delete", "products-v1")) > index.log.index(("swap", "products-v2"))
 
 
-def test_given_keep_previous_when_rebuilt_then_previous_index_stays(table, index):
+def test_given_rebuilds_then_the_index_just_left_is_kept_and_older_ones_dropped_after_the_swap(table, index):
     table.add(product())
-    report = rebuild_index(table, index, keep_previous=True)
+    first = rebuild_index(table, index)
+    assert (first.previous, first.dropped) == ("products-v1", [])
     assert index.indices() == ["products-v1", "products-v2"]
-    assert report.index == "products-v2" and index.target_of_alias == "products-v2"
+
+    index.log.clear()
+    second = rebuild_index(table, index)
+
+    assert (second.index, second.previous, second.dropped) == ("products-v3", "products-v2", ["products-v1"])
+    assert index.indices() == ["products-v2", "products-v3"]
+    assert index.log.index(("delete", "products-v1")) > index.log.index(("swap", "products-v3"))
 
 
 def test_given_products_failing_to_copy_when_rebuilding_then_alias_and_old_index_untouched(table, index):
@@ -525,3 +545,57 @@ def test_given_range_end_never_reached_when_read_back_then_range_expired_not_a_p
     catalog_stream = _streams(monkeypatch, streams)
     with pytest.raises(catalog_stream.StreamRangeExpired):
         catalog_stream.product_ids_in_range("arn", "shard", f"{100:021d}", f"{200:021d}")
+
+
+# malformed items in the table
+
+
+def test_given_a_malformed_item_when_reconciling_all_then_it_is_reported_and_the_rest_indexed(table, index):
+    products = [table.add(product()) for _ in range(5)]
+    bad = table.add_malformed(str(uuid.uuid4()))
+    # An older, valid version of it is indexed: the table is wrong now, the document is not deleted.
+    index.write([IndexProduct(product(id=bad.id))])
+
+    report = reconcile_all(table, index)
+
+    assert report.malformed == {bad.id: bad.reason}
+    assert report.failed == {} and report.indexed == 5 and report.deleted == 0
+    assert set(index.documents()) == {p.id for p in products} | {bad.id}
+
+
+def test_given_a_malformed_item_when_reconciling_its_id_then_reported_not_deleted(table, index):
+    bad = table.add_malformed(str(uuid.uuid4()))
+    index.write([IndexProduct(product(id=bad.id))])
+
+    report = reconcile_products([bad.id], table, index)
+
+    assert report.malformed == {bad.id: bad.reason} and report.deleted == 0
+    assert bad.id in index.documents()
+
+
+def test_given_a_malformed_item_when_rebuilding_then_the_rebuild_completes_and_reports_it(table, index):
+    good = table.add(product())
+    bad = table.add_malformed(str(uuid.uuid4()))
+
+    report = rebuild_index(table, index)
+
+    assert report.index == "products-v2" and index.target_of_alias == "products-v2"
+    assert report.copied.malformed == {bad.id: bad.reason}
+    assert set(index.documents()) == {good.id}
+    assert compare_with_table(table, index).malformed == [bad.id]
+    assert not compare_with_table(table, index).in_sync
+
+
+def test_given_the_copy_crashes_when_rebuilding_then_the_new_index_is_dropped_and_the_alias_stays(table, index):
+    for _ in range(20):  # enough for every scan segment to have a page
+        table.add(product())
+
+    def crash() -> None:
+        raise RuntimeError("scan failed")
+
+    table.during_scan = crash
+    with pytest.raises(RuntimeError, match="scan failed"):
+        rebuild_index(table, index)
+
+    assert index.indices() == ["products-v1"]
+    assert index.target_of_alias == "products-v1"

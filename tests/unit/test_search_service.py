@@ -183,3 +183,13 @@ def test_given_cursor_signed_with_another_key_when_searching_then_invalid_cursor
 def test_given_limit_out_of_range_when_searching_then_refused(limit):
     with pytest.raises(ValueError, match="limit"):
         search(FakeSearchEngine(catalog(1)), limit=limit)
+
+
+def test_given_pages_of_one_query_then_each_asks_for_the_same_shard_copies_and_another_query_for_others():
+    engine = FakeSearchEngine(catalog(7))
+    first = search(engine, limit=3)
+    search(engine, limit=3, cursor=first.next_cursor)
+    search(engine, SearchRequest(q="vase"), limit=3)
+
+    assert engine.preferences[0] is not None
+    assert engine.preferences[0] == engine.preferences[1] != engine.preferences[2]

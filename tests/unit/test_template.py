@@ -115,6 +115,8 @@ def test_given_indexer_stream_source_then_every_delivery_setting_is_explicit_and
     assert INDEXER_STREAM["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["IndexerDeadLetterQueue", "Arn"]
     }
+    # Without a Type, SAM grants no sqs:SendMessage and nothing would ever reach the queue.
+    assert INDEXER_STREAM["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
 
 
 def test_given_indexer_filter_then_only_catalog_items_reach_it():
@@ -135,9 +137,16 @@ def test_given_search_domain_then_encrypted_https_only_and_reachable_only_by_the
     assert domain["DomainEndpointOptions"]["EnforceHTTPS"] is True
     assert domain["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")
     principals = [s["Principal"]["AWS"] for s in domain["AccessPolicies"]["Statement"]]
-    assert principals == [
-        [{"Fn::GetAtt": ["IndexerFunctionRole", "Arn"]}, {"Fn::GetAtt": ["SearchFunctionRole", "Arn"]}]
-    ]
+    roles = ("IndexerFunctionRole", "SearchFunctionRole", "SearchOperatorRole")
+    assert principals == [[{"Fn::GetAtt": [role, "Arn"]} for role in roles]]
+
+
+def test_given_search_operator_role_then_it_can_run_the_runbooks_and_write_nothing_to_the_table():
+    role = TEMPLATE["Resources"]["SearchOperatorRole"]["Properties"]
+    actions = {a for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"] for a in s["Action"]}
+    assert {"es:ESHttpDelete", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:GetRecords"} <= actions
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= actions
+    assert not {a for a in actions if a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a)}
 
 
 def test_given_search_function_then_it_may_only_read_the_alias():

@@ -45,7 +45,11 @@ def product_ids_in_range(stream_arn: str, shard_id: str, first_sequence: str, la
     last = int(last_sequence)
     empty_pages = 0
     while iterator:
-        response = client.get_records(ShardIterator=iterator, Limit=1000)
+        try:
+            response = client.get_records(ShardIterator=iterator, Limit=1000)
+        except client.exceptions.TrimmedDataAccessException as error:
+            # The stream dropped part of the range while it was being read.
+            raise StreamRangeExpired(f"{shard_id} {first_sequence}..{last_sequence}") from error
         records: list[dict[str, Any]] = response.get("Records", [])
         for record in records:
             change = record["dynamodb"]

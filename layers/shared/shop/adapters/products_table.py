@@ -9,6 +9,7 @@ whole table, for the operators' reindex and reconcile tools.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -69,14 +70,38 @@ def _to_item(product: Product) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in attributes.items()}
 
 
+def _integral(name: str, value: Decimal) -> int:
+    # int() would truncate 9.99 to 9: a fractional amount is a malformed item, not a price.
+    if value != value.to_integral_value():
+        raise ValueError(f"{name} must be a whole number, not {value}")
+    return int(value)
+
+
 def product_of_attributes(attributes: dict[str, Any]) -> Product:
     """A product from an item's deserialised attributes (as boto3 or a stream image gives them)."""
-    plain = {name: int(value) if isinstance(value, Decimal) else value for name, value in attributes.items()}
+    plain = {
+        name: _integral(name, value) if isinstance(value, Decimal) else value for name, value in attributes.items()
+    }
     return Product.model_validate(plain)
 
 
 def _from_item(item: dict[str, Any]) -> Product:
     return product_of_attributes({name: _deserializer.deserialize(value) for name, value in item.items()})
+
+
+@dataclass(frozen=True)
+class MalformedProduct:
+    """A catalog item that is not a valid product (written around the API); reported, never indexed."""
+
+    id: str
+    reason: str
+
+
+def _read_item(item: dict[str, Any]) -> Product | MalformedProduct:
+    try:
+        return _from_item(item)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        return MalformedProduct(product_id_of_key(item["pk"]["S"]), str(error).splitlines()[0])
 
 
 def product_id_of_key(pk: str) -> str:
@@ -192,22 +217,22 @@ class ProductsTable:
         items = dynamodb_client().query(**query).get("Items", [])
         return [_from_item(item) for item in items]
 
-    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
-        """The products that exist among `product_ids`, read consistently, by id."""
+    def get_many(self, product_ids: list[str]) -> dict[str, Product | MalformedProduct]:
+        """The items that exist among `product_ids`, read consistently, by id."""
         client = dynamodb_client()
-        found: dict[str, Product] = {}
+        found: dict[str, Product | MalformedProduct] = {}
         for start in range(0, len(product_ids), 100):
             keys = [product_key(product_id) for product_id in dict.fromkeys(product_ids[start : start + 100])]
             request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
             while request:
                 response = client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table_name, []):
-                    product = _from_item(item)
+                    product = _read_item(item)
                     found[product.id] = product
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product]]:
+    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product | MalformedProduct]]:
         """One segment of a parallel scan, a page at a time; only catalog items."""
         client = dynamodb_client()
         scan: dict[str, Any] = {
@@ -220,7 +245,7 @@ class ProductsTable:
         }
         while True:
             response = client.scan(**scan)
-            yield [_from_item(item) for item in response.get("Items", [])]
+            yield [_read_item(item) for item in response.get("Items", [])]
             if "LastEvaluatedKey" not in response:
                 return
             scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aws_lambda_powertools import Logger
+
 from shop.adapters.clients import opensearch_client
 from shop.cursor import rfc3339
 from shop.errors import SearchUnavailable
 from shop.models import Product
 
+logger = Logger()
 ALIAS = "products"
 INDEX_PREFIX = f"{ALIAS}-v"
 # Bumped when the mapping changes incompatibly; `reindex` moves the alias to the new version.
@@ -37,6 +40,10 @@ INDEX_BODY: dict[str, Any] = {
             "auto_expand_replicas": "0-1",
             # Documents become searchable within half a second of the write.
             "refresh_interval": "500ms",
+            # How long a delete's version is remembered, so that an older write arriving later is
+            # refused instead of recreating the document: longer than the stream trigger keeps a record
+            # (MaximumRecordAgeInSeconds, 1 h) and than a reconcile takes. The default is 60 s.
+            "gc_deletes": "2h",
         },
         "analysis": {
             # "Chef's" indexes as "chef". A char filter rather than the possessive_english stemmer,
@@ -220,10 +227,16 @@ class SearchIndex:
         Returns one outcome per action, in order. Nothing raises for a failed item: the caller
         decides what a failure means for the record it came from.
         """
+        from opensearchpy.exceptions import TransportError
         from opensearchpy.helpers import streaming_bulk
 
         if not actions:
             return []
+        if target is None:
+            try:
+                self.ensure_once()
+            except TransportError as error:  # includes connection errors and timeouts
+                return [WriteOutcome(False, "unreachable", f"cannot reach the index: {error}")] * len(actions)
         results = streaming_bulk(
             opensearch_client(),
             (_bulk_action(action, target or self.alias) for action in actions),
@@ -274,19 +287,19 @@ class SearchIndex:
         response = opensearch_client().mget(index=self.alias, body={"ids": product_ids}, params={"_source": "version"})
         return {doc["_id"]: int(doc["_source"]["version"]) for doc in response["docs"] if doc.get("found")}
 
-    def search(self, body: dict[str, Any]) -> dict[str, Any]:
-        from opensearchpy.exceptions import ConnectionError, ConnectionTimeout, NotFoundError, TransportError
+    def search(self, body: dict[str, Any], preference: str | None = None) -> dict[str, Any]:
+        """Run a search; `preference` keeps one query's pages on the same shard copies, whose scores agree."""
+        from opensearchpy.exceptions import NotFoundError, TransportError
 
+        params = {"preference": preference} if preference else {}
         try:
-            response: dict[str, Any] = opensearch_client().search(index=self.alias, body=body)
-        except (ConnectionError, ConnectionTimeout) as error:
-            raise SearchUnavailable("the search service did not answer") from error
+            response: dict[str, Any] = opensearch_client().search(index=self.alias, body=body, params=params)
         except NotFoundError as error:
             raise SearchUnavailable("the search index does not exist yet") from error
         except TransportError as error:
-            if isinstance(error.status_code, int) and error.status_code in (429, 502, 503, 504):
-                raise SearchUnavailable("the search service is overloaded") from error
-            raise
+            # Down, overloaded, or refusing us (an IAM or domain policy change): the client can only retry.
+            logger.exception("search failed", extra={"status": error.status_code, "error": str(error.error)})
+            raise SearchUnavailable("the search service did not answer") from error
         return response
 
     def refresh(self, target: str | None = None) -> None:

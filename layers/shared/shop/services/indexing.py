@@ -5,13 +5,14 @@ reconcile and rebuild operations repair or recreate the index from the table, fo
 stream could not deliver (the dead-letter queue) and for mapping changes.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
+from shop.adapters.products_table import MalformedProduct
 from shop.adapters.search_index import DeleteProduct, IndexProduct, WriteAction, WriteOutcome
 from shop.errors import InvalidCatalogRecord
 from shop.models import Product
@@ -35,8 +36,8 @@ class RebuildableIndex(SearchWriter, Protocol):
 
 
 class CatalogSource(Protocol):
-    def get_many(self, product_ids: list[str]) -> dict[str, Product]: ...
-    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product]]: ...
+    def get_many(self, product_ids: list[str]) -> dict[str, Product | MalformedProduct]: ...
+    def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product | MalformedProduct]]: ...
 
 
 def write_action_of(
@@ -96,12 +97,25 @@ def index_changes(changes: list[tuple[str, WriteAction]], index: SearchWriter) -
 class ReconcileReport:
     indexed: int = 0
     deleted: int = 0
+    # Writes the index refused, by product id: retrying may help.
     failed: dict[str, str] = field(default_factory=dict)
+    # Table items that are not valid products, by id: left as they are in the index until fixed.
+    malformed: dict[str, str] = field(default_factory=dict)
 
     def add(self, other: "ReconcileReport") -> None:
         self.indexed += other.indexed
         self.deleted += other.deleted
         self.failed.update(other.failed)
+        self.malformed.update(other.malformed)
+
+
+def _index_items(
+    items: Collection[Product | MalformedProduct], index: SearchWriter, target: str | None
+) -> ReconcileReport:
+    products = [item for item in items if isinstance(item, Product)]
+    report = _write([IndexProduct(product) for product in products], index, target)
+    report.malformed.update((item.id, item.reason) for item in items if isinstance(item, MalformedProduct))
+    return report
 
 
 def _write(actions: list[WriteAction], index: SearchWriter, target: str | None) -> ReconcileReport:
@@ -132,19 +146,20 @@ def _delete_orphans(
     if not candidates:
         return ReconcileReport()
     exists = table.get_many(sorted(candidates))
-    actions: list[WriteAction] = [
-        IndexProduct(exists[product_id]) if product_id in exists else DeleteProduct(product_id, version + 1)
-        for product_id, version in candidates.items()
+    report = _index_items(exists.values(), index, target)
+    gone: list[WriteAction] = [
+        DeleteProduct(product_id, version + 1) for product_id, version in candidates.items() if product_id not in exists
     ]
-    return _write(actions, index, target)
+    report.add(_write(gone, index, target))
+    return report
 
 
 def reconcile_products(product_ids: list[str], table: CatalogSource, index: SearchWriter) -> ReconcileReport:
     """Make these products' documents equal to the table: index what exists, delete what does not."""
     wanted = set(product_ids)
-    products = table.get_many(sorted(wanted))
-    report = _write([IndexProduct(product) for product in products.values()], index, None)
-    missing = wanted - products.keys()
+    items = table.get_many(sorted(wanted))
+    report = _index_items(items.values(), index, None)
+    missing = wanted - items.keys()
     if missing:
         report.add(_delete_orphans(index.versions_of(sorted(missing)).items(), set(), table, index, None))
     return report
@@ -168,8 +183,8 @@ def reconcile_all(
     def copy_segment(segment: int) -> ReconcileReport:
         part = ReconcileReport()
         for page in table.scan_products(segment, segments):
-            seen.update(product.id for product in page)
-            part.add(_write([IndexProduct(product) for product in page], index, target))
+            seen.update(item.id for item in page)
+            part.add(_index_items(page, index, target))
             if progress is not None:
                 progress(len(page))
         return part
@@ -197,6 +212,7 @@ class RebuildAborted(Exception):
 class RebuildReport:
     index: str
     previous: str | None
+    dropped: list[str]
     copied: ReconcileReport
     caught_up: ReconcileReport
 
@@ -205,7 +221,6 @@ def rebuild_index(
     table: CatalogSource,
     index: RebuildableIndex,
     progress: Progress | None = None,
-    keep_previous: bool = False,
 ) -> RebuildReport:
     """Fill a new versioned index from the table, swap the alias to it, then catch up.
 
@@ -218,7 +233,12 @@ def rebuild_index(
     versions = [int(name.removeprefix(INDEX_PREFIX)) for name in index.indices() if name.startswith(INDEX_PREFIX)]
     target = index_name(max(versions, default=0) + 1)
     index.create_index(target)
-    copied = reconcile_all(table, index, target, progress)
+    try:
+        copied = reconcile_all(table, index, target, progress)
+    except BaseException:
+        # Never leave a half-filled index behind: the next rebuild would number past it.
+        index.delete_index(target)
+        raise
     if copied.failed:
         # Swapping would serve an index that lacks these products, and delete the one that has them.
         index.delete_index(target)
@@ -228,9 +248,12 @@ def rebuild_index(
     index.refresh(target)
     previous = index.swap_alias(target)
     caught_up = reconcile_all(table, index)
-    if previous is not None and not keep_previous:
-        index.delete_index(previous)
-    return RebuildReport(index=target, previous=previous, copied=copied, caught_up=caught_up)
+    # The index just left stays, for a rollback and for searches that resolved the alias before the
+    # swap and are still running on it; the ones before it go.
+    dropped = [name for name in index.indices() if name.startswith(INDEX_PREFIX) and name not in (target, previous)]
+    for name in dropped:
+        index.delete_index(name)
+    return RebuildReport(index=target, previous=previous, dropped=dropped, copied=copied, caught_up=caught_up)
 
 
 @dataclass(frozen=True)
@@ -240,18 +263,21 @@ class IndexDrift:
     missing: list[str]
     extra: list[str]
     stale: list[str]
+    malformed: list[str]
 
     @property
     def in_sync(self) -> bool:
-        return not (self.missing or self.extra or self.stale)
+        return not (self.missing or self.extra or self.stale or self.malformed)
 
 
 def compare_with_table(table: CatalogSource, index: SearchWriter, segments: int = SCAN_SEGMENTS) -> IndexDrift:
     """Which products the index lacks, holds in excess, or holds at another version than the table."""
     expected: dict[str, int] = {}
+    malformed: list[str] = []
     for segment in range(segments):
         for page in table.scan_products(segment, segments):
-            expected.update((product.id, product.version) for product in page)
+            expected.update((item.id, item.version) for item in page if isinstance(item, Product))
+            malformed.extend(item.id for item in page if isinstance(item, MalformedProduct))
     actual = dict(index.document_versions())
     return IndexDrift(
         table_count=len(expected),
@@ -259,4 +285,5 @@ def compare_with_table(table: CatalogSource, index: SearchWriter, segments: int 
         missing=sorted(expected.keys() - actual.keys()),
         extra=sorted(actual.keys() - expected.keys()),
         stale=sorted(pid for pid in expected.keys() & actual.keys() if expected[pid] != actual[pid]),
+        malformed=sorted(malformed),
     )

@@ -24,7 +24,7 @@ _WORD = re.compile(rf"[{_IDEOGRAPHIC}]|[^\W{_IDEOGRAPHIC}]+|[^\w\s\x00-\x7f]")
 
 
 class SearchEngine(Protocol):
-    def search(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    def search(self, body: dict[str, Any], preference: str | None = None) -> dict[str, Any]: ...
 
 
 @cache
@@ -81,7 +81,9 @@ def search_products(
     scope = cursor_scope(request)
     after = decode_search_cursor(cursor, scope, key) if cursor else None
     # One extra hit tells whether another page exists, so the last page carries no cursor.
-    response = (engine or default_engine()).search(build_search_body(request, limit + 1, after))
+    # The same preference for every page of a query: relevance scores, and so search_after positions,
+    # then come from the same shard copies.
+    response = (engine or default_engine()).search(build_search_body(request, limit + 1, after), preference=scope)
     hits = hits_of(response)
     page, more = hits[:limit], len(hits) > limit
     return SearchResults(
