@@ -89,7 +89,10 @@ def dead_letters(stack) -> Iterator[Callable[[], list[dict[str, Any]]]]:
         return [json.loads(message["Body"]) for message in messages]
 
     yield peek
-    sqs.purge_queue(QueueUrl=queue_url)
+    # Emptied message by message: SQS refuses a second purge of a queue within 60 s.
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def test_given_product_created_updated_deleted_through_the_api_then_search_follows_each_step(stack, admin):
@@ -249,3 +252,30 @@ def test_given_a_reindex_under_concurrent_searches_then_every_search_answers_wit
     assert len(answers) > 5
     assert set(answers) == {(200, 20)}
     assert in_sync(stack).returncode == 0
+
+
+def test_given_writes_refused_longer_than_the_retry_budget_then_reconcile_from_the_dead_letters_restores_the_index(
+    stack, admin, dead_letters
+):
+    product = create(stack, admin, name="Outage Lantern")
+    eventually(lambda: in_sync(stack).returncode == 0)
+
+    set_write_block(stack, True)
+    try:
+        renamed = requests.patch(
+            f"{stack.url}/products/{product['id']}", json={"name": "Outage Lantern Deluxe"}, headers=admin, timeout=30
+        )
+        assert renamed.status_code == 200
+        # The trigger's retries run out while writes are refused: the batch's range is dead-lettered.
+        letters = eventually(dead_letters, timeout=60)
+    finally:
+        set_write_block(stack, False)
+    assert letters[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert in_sync(stack).returncode == 1  # nothing retries it any more: the index stays stale
+
+    repaired = index_tool(stack, "reconcile", "--from-dlq", "IndexerDeadLetterQueue")
+
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert dead_letters() == []
+    assert in_sync(stack).returncode == 0
+    assert product["id"] in ids_found(stack, q="deluxe")
