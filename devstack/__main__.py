@@ -20,9 +20,9 @@ from types import FrameType
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
+from devstack.dynamodb import SerialisedMotoServer
 from devstack.issuer import (
     CLIENT_ID,
     DEFAULT_STATE_DIR,
@@ -46,12 +46,14 @@ PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV
 
 def function_environment(dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any]) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
-    tables = [request["TableName"] for request in create_table_requests(template)]
-    if len(tables) != 1:
-        raise SystemExit(f"expected one DynamoDB table in the template, found {tables}")
+    tables = {request["TableName"] for request in create_table_requests(template)}
+    # Which variable names which table, by the tables' logical ids (the local tables' names).
+    variables = {"ShopTable": "TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
+    if "ShopTable" not in tables:
+        raise SystemExit(f"expected a ShopTable in the template, found {sorted(tables)}")
     return {
         "Parameters": {
-            "TABLE_NAME": tables[0],
+            **{variable: table for table, variable in variables.items() if table in tables},
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "JWT_ISSUER": ISSUER,
             "JWT_AUDIENCE": CLIENT_ID,
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # moto's server logs every DynamoDB call through werkzeug; the API's access log is the useful one.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    dynamodb = ThreadedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
+    dynamodb = SerialisedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
     issuer = DevIssuer(args.state_dir)
     jwks_server = serve_jwks(issuer, args.host, args.issuer_port)

@@ -35,6 +35,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
 CLIENTS = 8
 IMPORT_ENV = {
     "TABLE_NAME": "bench",
+    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
     "CURSOR_SIGNING_KEY": "benchmark-only-cursor-signing-key",
     "JWT_ISSUER": "bench",
     "JWT_AUDIENCE": "bench",

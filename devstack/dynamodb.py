@@ -1,0 +1,55 @@
+"""The local DynamoDB: moto in server mode, serving one request at a time and counting them.
+
+Why one at a time: moto's server runs each request on a thread of its own with no lock around the
+backend (moto 5.2.5 locks only the lookup of the app), so a condition check and the write it guards can
+interleave with another request's. Worse, a cancelled TransactWriteItems rolls back by restoring a copy of
+every table it touched taken when it started, which erases whatever concurrent requests wrote meanwhile.
+DynamoDB makes each single-item write and each transaction atomic; serialising requests gives the local
+stack the same guarantee (tests/devstack/test_dynamodb.py shows the difference).
+
+Counts: `GET /_devstack/requests` answers {"<operation>": count, ...} since start; `make bench` reads it to
+count round trips per API request.
+"""
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+COUNTS_PATH = "/_devstack/requests"
+
+
+class SerialisedApp:
+    """WSGI middleware: one request inside the wrapped app at a time, counted by DynamoDB operation."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == COUNTS_PATH:
+            with self._lock:
+                body = json.dumps(dict(self.counts)).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or "other"
+        with self._lock:
+            self.counts[operation] += 1
+            # The body is read inside the lock too: a lazy iterable could still be running the backend.
+            return list(self._app(environ, start_response))
+
+
+class SerialisedMotoServer(ThreadedMotoServer):
+    """ThreadedMotoServer whose app is wrapped in SerialisedApp."""
+
+    def _server_entry(self) -> None:
+        self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, self.app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
