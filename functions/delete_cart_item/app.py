@@ -26,7 +26,8 @@ app = create_resolver(signed_in=True)
     security=BEARER,
     responses={
         200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
-        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY),
+        # 404 only for a path the route cannot match (e.g. undecodable characters): removing is idempotent.
+        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
     },
 )
 def delete_cart_item(product_id: Annotated[ProductId, Path()]) -> Cart:
