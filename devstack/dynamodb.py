@@ -7,16 +7,23 @@ every table it touched taken when it started, which erases whatever concurrent r
 DynamoDB makes each single-item write and each transaction atomic; serialising requests gives the local
 stack the same guarantee (tests/devstack/test_dynamodb.py shows the difference).
 
+And one copy made cheap: to roll a transaction back, moto deep-copies each table it touches before it
+starts, stream records included, so every transaction costs time in proportion to all writes so far
+(hundreds of ms after a few thousand, all under the lock). Stream records never change once written, so
+the copy shares them (`_share_stream_records`); a rollback still restores the list as it was.
+
 Counts: `GET /_devstack/requests` answers {"<operation>": count, ...} since start; `make bench` reads it to
 count round trips per API request.
 """
 
+import copy
 import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.dynamodb.models.table import StreamShard
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -45,10 +52,24 @@ class SerialisedApp:
             return list(self._app(environ, start_response))
 
 
+def _copy_shard_sharing_records(shard: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    clone = StreamShard.__new__(StreamShard)
+    memo[id(shard)] = clone
+    clone.__dict__.update(shard.__dict__)
+    clone.table = copy.deepcopy(shard.table, memo)  # the table copy being made (already in memo)
+    clone.items = list(shard.items)
+    return clone
+
+
+def _share_stream_records() -> None:
+    StreamShard.__deepcopy__ = _copy_shard_sharing_records  # type: ignore[attr-defined]
+
+
 class SerialisedMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer whose app is wrapped in SerialisedApp."""
 
     def _server_entry(self) -> None:
+        _share_stream_records()
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, self.app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()

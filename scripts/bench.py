@@ -24,6 +24,7 @@ import requests
 
 from devstack.common import free_port, wait_until_healthy
 from devstack.template import load_template, resources_of_type
+from scripts.bench_commerce import commerce_bench
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
@@ -139,3 +140,4 @@ def warm_latency() -> None:
 if __name__ == "__main__":
     cold_starts()
     warm_latency()
+    commerce_bench()

@@ -101,3 +101,34 @@ def test_given_requests_then_counted_by_operation(dynamodb):
     after = requests.get(endpoint + COUNTS_PATH, timeout=10).json()
     assert after["GetItem"] - before.get("GetItem", 0) == 1
     assert after["TransactWriteItems"] - before.get("TransactWriteItems", 0) == 1
+
+
+def test_given_streams_when_transactions_commit_and_cancel_then_stream_holds_exactly_the_committed_writes(dynamodb):
+    # Stream records are shared by moto's rollback copies (devstack.dynamodb): a cancelled transaction must
+    # still leave no record behind, and a committed one must keep its own.
+    client, _ = dynamodb
+    table = f"Streamed-{uuid.uuid4().hex[:8]}"
+    client.create_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    put = {"Put": {"TableName": table, "Item": {"pk": {"S": "a"}}}}
+    client.transact_write_items(TransactItems=[put])
+    failing = {"Put": {"TableName": table, "Item": {"pk": {"S": "b"}}, "ConditionExpression": "attribute_exists(pk)"}}
+    other = {"Put": {"TableName": table, "Item": {"pk": {"S": "c"}}}}
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=[other, failing])
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "d"}}}}])
+    streams = boto3.client(
+        "dynamodbstreams", endpoint_url=client.meta.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["a", "d"]
+    client.delete_table(TableName=table)

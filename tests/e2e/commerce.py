@@ -1,6 +1,9 @@
 """Helpers shared by the commerce end-to-end tests (issue 4)."""
 
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -83,3 +86,22 @@ def product(stack, product_id: str) -> dict:
     response = requests.get(f"{stack.url}/products/{product_id}", timeout=TIMEOUT)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def together[T](calls: list[Callable[[], T]]) -> list[T]:
+    """Run the calls on threads of their own, released at the same moment; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def warm_up(call: Callable[[], object], widths: tuple[int, ...] = (2, 4, 8, 16)) -> None:
+    """Start a function's workers (up to 16 locally) a few at a time, answers ignored: a burst of cold starts
+    on a small shared machine can outlast the function's 10 s timeout, which is not what a test is about."""
+    for width in widths:
+        together([call] * width)
