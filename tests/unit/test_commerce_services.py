@@ -10,7 +10,6 @@ from shop.commerce_models import MAX_CART_LINES, CheckoutRequest, ShippingAddres
 from shop.errors import (
     CartEmpty,
     CartFull,
-    CheckoutConflict,
     IdempotencyKeyReused,
     InvalidCursor,
     InvalidTransition,
@@ -19,6 +18,7 @@ from shop.errors import (
     OutOfStock,
     ProductNotFound,
     RequestInProgress,
+    TooManyConflicts,
 )
 from shop.models import ProductCreate
 from shop.services import carts, orders, products
@@ -174,7 +174,7 @@ def test_given_cart_changing_on_every_attempt_then_conflict_after_bounded_attemp
     kettle = new_product(store, clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
     store.cart_changes_before_place = 99
-    with pytest.raises(CheckoutConflict):
+    with pytest.raises(TooManyConflicts):
         place(store, clock)
     assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS
 

@@ -23,7 +23,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shop.errors import (
     CartEmpty,
     CartFull,
-    CheckoutConflict,
     Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
@@ -35,6 +34,7 @@ from shop.errors import (
     ProductNotFound,
     RequestInProgress,
     ShopError,
+    TooManyConflicts,
     Unauthenticated,
     UnsupportedMediaType,
     VersionMismatch,
@@ -81,7 +81,7 @@ PROBLEM_TYPES |= {
     MixedCurrencies: ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "mixed-currencies", "Cart mixes currencies"),
     CartFull: ProblemType(HTTPStatus.CONFLICT, "cart-full", "Cart is full"),
     OutOfStock: ProblemType(HTTPStatus.CONFLICT, "out-of-stock", "Not enough stock"),
-    CheckoutConflict: ProblemType(HTTPStatus.CONFLICT, "write-conflict", "Concurrent changes; try again"),
+    TooManyConflicts: ProblemType(HTTPStatus.CONFLICT, "too-many-conflicts", "Concurrent changes; try again"),
     OrderNotFound: ProblemType(HTTPStatus.NOT_FOUND, "order-not-found", "Order not found"),
     InvalidTransition: ProblemType(HTTPStatus.CONFLICT, "invalid-status-transition", "Order status cannot change so"),
     IdempotencyKeyReused: ProblemType(

@@ -85,8 +85,8 @@ class OutOfStock(ShopError):
         self.product_ids = product_ids
 
 
-class CheckoutConflict(ShopError):
-    """The cart kept changing while it was being checked out."""
+class TooManyConflicts(ShopError):
+    """The request lost a race with concurrent changes (to the cart, or in DynamoDB) on every attempt."""
 
     def __init__(self) -> None:
         super().__init__("the cart or order kept changing during the request; review it and try again")

@@ -7,14 +7,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
 from shop.commerce_models import (
     CANCELLED,
     DELIVERED,
@@ -29,17 +21,21 @@ from shop.commerce_models import (
 from shop.cursor import decode_cursor, encode_cursor, rfc3339
 from shop.errors import (
     CartEmpty,
-    CheckoutConflict,
     IdempotencyKeyReused,
     InvalidTransition,
     MixedCurrencies,
     OrderNotFound,
     RequestInProgress,
+    TooManyConflicts,
     WriteConflict,
 )
 from shop.models import Product
 
 if TYPE_CHECKING:
+    # Imported where used at run time: only checkout pays for Powertools' idempotency at cold start.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
     from shop.adapters.commerce_table import StoredCart
 
 DEFAULT_PAGE_SIZE = 20
@@ -121,13 +117,15 @@ def place_order(
         except WriteConflict:
             continue
         return order
-    raise CheckoutConflict()
+    raise TooManyConflicts()
 
 
 @cache
-def checkout_idempotency() -> IdempotencyConfig:
+def checkout_idempotency() -> "IdempotencyConfig":
     """The key is the caller and their Idempotency-Key (one user's key never answers another's request);
     the body is validated against the first request's, so a reused key with a new body is refused."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     from shop.settings import idempotency_settings
 
     return IdempotencyConfig(
@@ -138,7 +136,7 @@ def checkout_idempotency() -> IdempotencyConfig:
     )
 
 
-def _default_persistence() -> BasePersistenceLayer:
+def _default_persistence() -> "BasePersistenceLayer":
     from shop.adapters.idempotency import idempotency_store
 
     return idempotency_store()
@@ -147,11 +145,18 @@ def _default_persistence() -> BasePersistenceLayer:
 def checkout(
     request: CheckoutRequest,
     store: OrderStore | None = None,
-    persistence: BasePersistenceLayer | None = None,
-    config: IdempotencyConfig | None = None,
+    persistence: "BasePersistenceLayer | None" = None,
+    config: "IdempotencyConfig | None" = None,
 ) -> Order:
     """place_order at most once per (user, Idempotency-Key): a replay with the same body gets the same
     order back and changes nothing. Failures are not remembered, so a retry after one may succeed."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
     once = idempotent_function(
         place_order,
         data_keyword_argument="request",
@@ -230,7 +235,7 @@ def cancel_order(
             return store.cancel(order, clock())
         except WriteConflict:
             continue
-    raise CheckoutConflict()
+    raise TooManyConflicts()
 
 
 def update_order_status(
