@@ -162,21 +162,23 @@ def test_given_mixed_currencies_when_placing_order_then_refused(store, clock):
         place(store, clock)
 
 
-def test_given_cart_changing_once_during_checkout_then_retried_from_a_fresh_read(store, clock):
+def test_given_cart_changing_once_during_checkout_then_retried_from_a_fresh_read_after_a_pause(store, clock):
     kettle = new_product(store, clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
     store.cart_changes_before_place = 1
-    assert place(store, clock).status == "PLACED"
-    assert store.place_calls == 2
+    pauses = []
+    assert orders.place_order(request(), store=store, clock=clock, back_off=pauses.append).status == "PLACED"
+    assert store.place_calls == 2 and pauses == [1]
 
 
 def test_given_cart_changing_on_every_attempt_then_conflict_after_bounded_attempts(store, clock):
     kettle = new_product(store, clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
     store.cart_changes_before_place = 99
+    pauses = []
     with pytest.raises(TooManyConflicts):
-        place(store, clock)
-    assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS
+        orders.place_order(request(), store=store, clock=clock, back_off=pauses.append)
+    assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS and pauses == [1, 2]
 
 
 # Idempotent checkout

@@ -1,6 +1,8 @@
 """Order rules: checkout (at most once per Idempotency-Key), reading, cancelling, fulfilment."""
 
 import hashlib
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -72,16 +74,24 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _back_off(attempt: int) -> None:
+    """Full jitter before another attempt, so that transactions that conflicted do not collide again."""
+    time.sleep(random.uniform(0, 0.025 * 2**attempt))  # noqa: S311 - timing jitter, not a secret
+
+
 def place_order(
     request: CheckoutRequest,
     store: OrderStore | None = None,
     clock: Callable[[], datetime] = _now,
     new_id: Callable[[], str] = _new_id,
+    back_off: Callable[[int], None] = _back_off,
 ) -> Order:
     """Turn the caller's cart into an order: names and prices as they are now, stock taken, cart emptied,
     all in one transaction. Lines of deleted products are dropped (as the cart shows them)."""
     store = store or default_store()
-    for _ in range(MAX_CHECKOUT_ATTEMPTS):
+    for attempt in range(MAX_CHECKOUT_ATTEMPTS):
+        if attempt:
+            back_off(attempt)
         cart = store.get_cart(request.user_id)
         products = store.get_products(cart.lines) if cart.lines else {}
         lines = [
@@ -221,16 +231,20 @@ def list_orders(
 def cancel_order(
     order_id: str,
     user_id: str,
+    *,
     is_admin: bool = False,
     store: OrderStore | None = None,
     clock: Callable[[], datetime] = _now,
+    back_off: Callable[[int], None] = _back_off,
 ) -> Order:
     """PLACED -> CANCELLED with the stock given back, in one transaction that only a PLACED order passes."""
     store = store or default_store()
     order = get_order(order_id, user_id, is_admin, store)
     if order.status != PLACED:
         raise InvalidTransition(order_id, order.status, CANCELLED)
-    for _ in range(MAX_CHECKOUT_ATTEMPTS):
+    for attempt in range(MAX_CHECKOUT_ATTEMPTS):
+        if attempt:
+            back_off(attempt)
         try:
             return store.cancel(order, clock())
         except WriteConflict:
