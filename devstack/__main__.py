@@ -26,10 +26,10 @@ from types import FrameType
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 from osmem_server import OsmemServer
 
 from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
+from devstack.dynamodb import SerialisedMotoServer
 from devstack.issuer import (
     CLIENT_ID,
     DEFAULT_STATE_DIR,
@@ -49,6 +49,8 @@ BASE_PYTHON = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.majo
 LOCAL_REGION = "us-east-1"
 # Local only, and public on purpose: in AWS the key comes from Secrets Manager.
 LOCAL_CURSOR_SIGNING_KEY = "local-development-cursor-signing-key-not-a-secret"
+SHOP_TABLE = "ShopTable"
+IDEMPOTENCY_TABLE = "IdempotencyTable"
 PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
 
 
@@ -56,9 +58,12 @@ def function_environment(
     dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any], *, opensearch_endpoint: str
 ) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
+    tables = {request["TableName"] for request in create_table_requests(template)}
     return {
         "Parameters": {
             "TABLE_NAME": table_name(template),
+            # Checkout's idempotency records (the local tables are named by their logical ids).
+            **({"IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE} if IDEMPOTENCY_TABLE in tables else {}),
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "OPENSEARCH_ENDPOINT": opensearch_endpoint,
             # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
@@ -73,10 +78,11 @@ def function_environment(
 
 
 def table_name(template: dict[str, Any]) -> str:
-    tables = [request["TableName"] for request in create_table_requests(template)]
-    if len(tables) != 1:
-        raise SystemExit(f"expected one DynamoDB table in the template, found {tables}")
-    return tables[0]
+    """The shop's table (the local tables are named by their logical ids)."""
+    tables = {request["TableName"] for request in create_table_requests(template)}
+    if SHOP_TABLE not in tables:
+        raise SystemExit(f"expected a {SHOP_TABLE} in the template, found {sorted(tables)}")
+    return SHOP_TABLE
 
 
 def api_environment() -> dict[str, str]:
@@ -189,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # The stream trigger's warnings (a batch given up on, the function unreachable) go to the console.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    dynamodb = ThreadedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
+    dynamodb = SerialisedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
     issuer = DevIssuer(args.state_dir)
     jwks_server = serve_jwks(issuer, args.host, args.issuer_port)

@@ -25,6 +25,7 @@ import requests
 
 from devstack.template import load_template, resources_of_type
 from scripts import bench_search
+from scripts.bench_commerce import commerce_bench
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
@@ -36,6 +37,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
 CLIENTS = 8
 IMPORT_ENV = {
     "TABLE_NAME": "bench",
+    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
     "CURSOR_SIGNING_KEY": "benchmark-only-cursor-signing-key",
     "JWT_ISSUER": "bench",
     "JWT_AUDIENCE": "bench",
@@ -127,3 +129,4 @@ if __name__ == "__main__":
     cold_starts()
     warm_latency()
     bench_search.main()
+    commerce_bench()

@@ -12,6 +12,8 @@ from typing import Any
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
 ADMIN = {"principalId": "admin-1", "user_id": "admin-1", "groups": '["admin"]', "integrationLatency": 0}
+ORDER_ID = "5d1c2b3a-4e5f-4a6b-8c7d-99aabbccddee"
+CUSTOMER = {"principalId": "customer-1", "user_id": "customer-1", "groups": '["customer"]', "integrationLatency": 0}
 
 
 def proxy_event(
@@ -184,11 +186,82 @@ def all_events() -> dict[str, dict[str, Any]]:
             },
         ),
         "index_products": stream_event(),
+        **commerce_events(),
         "authorizer": {
             "type": "TOKEN",
             "authorizationToken": "Bearer <token>",
             "methodArn": "arn:aws:execute-api:us-east-1:123456789012:1234567890/v1/POST/products",
         },
+    }
+
+
+def commerce_events() -> dict[str, dict[str, Any]]:
+    """Commerce routes (issue 4): every one needs a signed-in caller; the status route needs an admin."""
+    bearer = {"Authorization": "Bearer <token>"}
+    cart_line = {"product_id": PRODUCT_ID}
+    order = {"order_id": ORDER_ID}
+    address = {
+        "name": "Ada Lovelace",
+        "line1": "12 St James's Square",
+        "city": "London",
+        "postal_code": "SW1Y 4JH",
+        "country": "GB",
+    }
+    return {
+        "get_cart": proxy_event("GET", "/cart", "/cart", headers=bearer, authorizer=CUSTOMER),
+        "put_cart_item": proxy_event(
+            "PUT",
+            "/cart/items/{product_id}",
+            f"/cart/items/{PRODUCT_ID}",
+            path_parameters=cart_line,
+            body={"quantity": 2},
+            headers=bearer,
+            authorizer=CUSTOMER,
+        ),
+        "delete_cart_item": proxy_event(
+            "DELETE",
+            "/cart/items/{product_id}",
+            f"/cart/items/{PRODUCT_ID}",
+            path_parameters=cart_line,
+            headers=bearer,
+            authorizer=CUSTOMER,
+        ),
+        "create_order": proxy_event(
+            "POST",
+            "/orders",
+            "/orders",
+            body={"shipping_address": address},
+            headers={**bearer, "Idempotency-Key": "9b2f7c1e-checkout-0001"},
+            authorizer=CUSTOMER,
+        ),
+        "list_orders": proxy_event(
+            "GET", "/orders", "/orders", query={"limit": ["20"]}, headers=bearer, authorizer=CUSTOMER
+        ),
+        "get_order": proxy_event(
+            "GET",
+            "/orders/{order_id}",
+            f"/orders/{ORDER_ID}",
+            path_parameters=order,
+            headers=bearer,
+            authorizer=CUSTOMER,
+        ),
+        "cancel_order": proxy_event(
+            "POST",
+            "/orders/{order_id}/cancel",
+            f"/orders/{ORDER_ID}/cancel",
+            path_parameters=order,
+            headers=bearer,
+            authorizer=CUSTOMER,
+        ),
+        "update_order_status": proxy_event(
+            "PUT",
+            "/orders/{order_id}/status",
+            f"/orders/{ORDER_ID}/status",
+            path_parameters=order,
+            body={"status": "SHIPPED"},
+            headers=bearer,
+            authorizer=ADMIN,
+        ),
     }
 
 

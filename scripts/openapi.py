@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Importing a handler is a cold start: give the settings models something to validate.
 IMPORT_ENVIRONMENT = {
     "TABLE_NAME": "openapi",
+    "IDEMPOTENCY_TABLE_NAME": "openapi-idempotency",
     "CURSOR_SIGNING_KEY": "openapi-generation-only-cursor-key",
     "JWT_ISSUER": "openapi",
     "JWT_AUDIENCE": "openapi",

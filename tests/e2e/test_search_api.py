@@ -279,3 +279,23 @@ def test_given_writes_refused_longer_than_the_retry_budget_then_reconcile_from_t
     assert dead_letters() == []
     assert in_sync(stack).returncode == 0
     assert product["id"] in ids_found(stack, q="deluxe")
+
+
+def test_given_the_last_item_bought_then_search_sees_it_out_of_stock(stack, admin):
+    word = f"lastone{uuid.uuid4().hex[:8]}"
+    product = create(stack, admin, name=f"Last Teapot {word}", stock=1)
+    eventually(lambda: product["id"] in ids_found(stack, q=word, in_stock="true"))
+    shopper = stack.auth(f"shopper-{uuid.uuid4().hex[:8]}", [])
+    added = requests.put(f"{stack.url}/cart/items/{product['id']}", json={"quantity": 1}, headers=shopper, timeout=30)
+    assert added.status_code == 200, added.text
+    address = {"name": "A", "line1": "1 Road", "city": "Town", "postal_code": "12345", "country": "DE"}
+    ordered = requests.post(
+        f"{stack.url}/orders", json={"shipping_address": address},
+        headers={**shopper, "Idempotency-Key": str(uuid.uuid4())}, timeout=30,
+    )  # fmt: skip
+    assert ordered.status_code == 201, ordered.text
+
+    # Checkout bumps the product's version with its stock, so the indexer takes the change.
+    eventually(lambda: product["id"] not in ids_found(stack, q=word, in_stock="true"))
+    (hit,) = search(stack, q=word)["items"]
+    assert (hit["stock"], hit["version"]) == (0, 2)

@@ -17,10 +17,11 @@ from moto import mock_aws
 from devstack.template import create_table_requests, load_template
 from shop.adapters.clients import dynamodb_client
 from shop.services.products import default_store
-from shop.settings import authorizer_settings, catalog_settings, listing_settings
+from shop.settings import authorizer_settings, catalog_settings, idempotency_settings, listing_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_NAME = "ShopTable"
+IDEMPOTENCY_TABLE_NAME = "IdempotencyTable"
 
 
 @dataclass
@@ -45,12 +46,28 @@ def context() -> LambdaContext:
 def _clear_caches() -> None:
     for cached in (dynamodb_client, default_store, catalog_settings, listing_settings, authorizer_settings):
         cached.cache_clear()
+    _clear_commerce_caches()
+
+
+def _clear_commerce_caches() -> None:
+    from shop.adapters.idempotency import idempotency_store
+    from shop.services import carts, orders
+
+    for cached in (
+        carts.default_store,
+        orders.default_store,
+        orders.checkout_idempotency,
+        idempotency_store,
+        idempotency_settings,
+    ):
+        cached.cache_clear()
 
 
 @pytest.fixture
 def table(monkeypatch) -> Iterator[str]:
     """The template's own table, in moto; functions see it through TABLE_NAME as in AWS."""
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE_NAME)
     monkeypatch.setenv("CURSOR_SIGNING_KEY", "handler-tests-cursor-signing-key-0123")
     _clear_caches()
     with mock_aws():

@@ -11,6 +11,33 @@ TEMPLATE = load_template()
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")
 API = resources_of_type(TEMPLATE, "AWS::Serverless::Api")["ShopApi"]
 ADMIN_ROUTES = {("POST", "/products"), ("PATCH", "/products/{product_id}"), ("DELETE", "/products/{product_id}")}
+# Commerce (issue 4): every cart and order route needs a signed-in caller (the status route an admin).
+SIGNED_IN_ROUTES = {
+    ("GET", "/cart"),
+    ("PUT", "/cart/items/{product_id}"),
+    ("DELETE", "/cart/items/{product_id}"),
+    ("POST", "/orders"),
+    ("GET", "/orders"),
+    ("GET", "/orders/{order_id}"),
+    ("POST", "/orders/{order_id}/cancel"),
+    ("PUT", "/orders/{order_id}/status"),
+}
+COMMERCE_ACTIONS = {
+    "GetCartFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+    "PutCartItemFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+    "DeleteCartItemFunction": {"dynamodb:UpdateItem", "dynamodb:BatchGetItem"},
+    "CreateOrderFunction": {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    },
+    "ListOrdersFunction": {"dynamodb:Query"},
+    "GetOrderFunction": {"dynamodb:GetItem"},
+    "CancelOrderFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+    "UpdateOrderStatusFunction": {"dynamodb:UpdateItem"},
+}
 
 
 def api_events():
@@ -38,13 +65,13 @@ def test_given_gateway_response_then_problem_json_whose_status_is_the_responses(
     assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
 
 
-def test_given_api_events_then_exactly_the_admin_routes_use_the_token_authorizer():
+def test_given_api_events_then_exactly_the_admin_and_signed_in_routes_use_the_token_authorizer():
     guarded = {
         (event["Method"], event["Path"])
         for _, _, event in api_events()
         if event.get("Auth", {}).get("Authorizer") == "TokenAuthorizer"
     }
-    assert guarded == ADMIN_ROUTES
+    assert guarded == ADMIN_ROUTES | SIGNED_IN_ROUTES
 
 
 def test_given_each_api_function_then_it_may_do_only_what_its_route_needs():
@@ -56,6 +83,7 @@ def test_given_each_api_function_then_it_may_do_only_what_its_route_needs():
         "DeleteProductFunction": {"dynamodb:DeleteItem"},
         "ListProductsFunction": {"dynamodb:Query"},
         "SearchFunction": set(),
+        **COMMERCE_ACTIONS,
     }
     assert {logical_id: dynamodb_actions(properties) for logical_id, properties, _ in api_events()} == expected
     assert dynamodb_actions(FUNCTIONS["AuthorizerFunction"]) == set()

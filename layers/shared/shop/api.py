@@ -21,13 +21,22 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.errors import (
+    CartEmpty,
+    CartFull,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidCursor,
     InvalidPrecondition,
     InvalidSearch,
+    InvalidTransition,
+    MixedCurrencies,
+    OrderNotFound,
+    OutOfStock,
     ProductNotFound,
+    RequestInProgress,
     SearchUnavailable,
     ShopError,
+    TooManyConflicts,
     Unauthenticated,
     UnsupportedMediaType,
     VersionMismatch,
@@ -69,6 +78,20 @@ PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
     ),
     InvalidSearch: ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-search", "Search parameters conflict"),
     SearchUnavailable: ProblemType(HTTPStatus.SERVICE_UNAVAILABLE, "search-unavailable", "Search is unavailable"),
+}
+# --- Commerce: carts, orders, checkout (issue 4) ---
+PROBLEM_TYPES |= {
+    CartEmpty: ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "cart-empty", "Cart is empty"),
+    MixedCurrencies: ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "mixed-currencies", "Cart mixes currencies"),
+    CartFull: ProblemType(HTTPStatus.CONFLICT, "cart-full", "Cart is full"),
+    OutOfStock: ProblemType(HTTPStatus.CONFLICT, "out-of-stock", "Not enough stock"),
+    TooManyConflicts: ProblemType(HTTPStatus.CONFLICT, "too-many-conflicts", "Concurrent changes; try again"),
+    OrderNotFound: ProblemType(HTTPStatus.NOT_FOUND, "order-not-found", "Order not found"),
+    InvalidTransition: ProblemType(HTTPStatus.CONFLICT, "invalid-status-transition", "Order status cannot change so"),
+    IdempotencyKeyReused: ProblemType(
+        HTTPStatus.CONFLICT, "idempotency-key-reused", "Idempotency-Key reused with a different body"
+    ),
+    RequestInProgress: ProblemType(HTTPStatus.CONFLICT, "request-in-progress", "Request with this key in progress"),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")
@@ -129,14 +152,17 @@ class JsonApiResolver(APIGatewayRestResolver):
       multipart type without a boundary).
     """
 
-    def __init__(self, required_group: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, required_group: str | None = None, signed_in: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.required_group = required_group
+        self.signed_in = signed_in
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             if self.required_group is not None and self.required_group not in principal_of(event).groups:
                 raise Forbidden(self.required_group)
+            if self.signed_in:
+                principal_of(event)  # 401 before validation: an anonymous caller learns nothing either
             _require_json_body(event)
         except ShopError as error:
             problem = _problem(problem_type_of(error), str(error))
@@ -149,9 +175,10 @@ class JsonApiResolver(APIGatewayRestResolver):
         return super().resolve(event, context)
 
 
-def create_resolver(required_group: str | None = None) -> APIGatewayRestResolver:
-    """The resolver every API function declares its one route on; `required_group` guards the route."""
-    app = JsonApiResolver(required_group=required_group, enable_validation=True)
+def create_resolver(required_group: str | None = None, signed_in: bool = False) -> APIGatewayRestResolver:
+    """The resolver every API function declares its one route on; `required_group` guards the route,
+    `signed_in` requires a verified caller of any group."""
+    app = JsonApiResolver(required_group=required_group, signed_in=signed_in, enable_validation=True)
     app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
     @app.exception_handler(ShopError)

@@ -68,3 +68,22 @@ def authorizer_settings() -> AuthorizerSettings:
 @cache
 def listing_settings() -> ListingSettings:
     return ListingSettings()
+
+
+# --- Commerce: carts, orders, checkout (issue 4) ---
+
+
+class IdempotencySettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # Powertools' idempotency records (key `id`, TTL on `expiration`), apart from the shop's own items.
+    idempotency_table_name: str = Field(min_length=1, validation_alias="IDEMPOTENCY_TABLE_NAME")
+    # How long a checkout's Idempotency-Key is remembered.
+    idempotency_expiry_seconds: int = Field(
+        default=24 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="IDEMPOTENCY_EXPIRY_SECONDS"
+    )
+
+
+@cache
+def idempotency_settings() -> IdempotencySettings:
+    return IdempotencySettings()

@@ -1,0 +1,64 @@
+"""POST /orders: check out the caller's cart, at most once per Idempotency-Key."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shop.api import BEARER, create_resolver, principal_of, problem_docs
+from shop.commerce_models import CheckoutBody, CheckoutRequest, Order
+from shop.services.orders import checkout, checkout_idempotency
+from shop.settings import catalog_settings, idempotency_settings
+
+# Fail the cold start, not the first request, when configuration is missing.
+catalog_settings()
+idempotency_settings()
+logger = Logger()
+app = create_resolver(signed_in=True)
+
+
+@app.post(
+    "/orders",
+    summary="Check out the cart",
+    description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
+    tags=["orders"],
+    security=BEARER,
+    responses={
+        201: {"description": "The order", "content": {"application/json": {"model": Order}}},
+        **problem_docs(
+            HTTPStatus.UNAUTHORIZED,
+            HTTPStatus.CONFLICT,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ),
+    },
+)
+def post_order(
+    body: Annotated[CheckoutBody, Body()],
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+    ],
+) -> Response[Order]:
+    request = CheckoutRequest(
+        user_id=principal_of(app.current_event.raw_event).user_id,
+        idempotency_key=idempotency_key,
+        shipping_address=body.shipping_address,
+    )
+    order = checkout(request)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type="application/json",
+        body=order,
+        headers={"Location": f"{app.current_event.request_context.path}/{order.id}"},
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    # An in-progress record then expires with this invocation, so a timed-out checkout can be retried.
+    checkout_idempotency().register_lambda_context(context)
+    return app.resolve(event, context)

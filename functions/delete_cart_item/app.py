@@ -1,0 +1,39 @@
+"""DELETE /cart/items/{product_id}: take a product out of the caller's cart (idempotent)."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shop.api import BEARER, create_resolver, principal_of, problem_docs
+from shop.commerce_models import Cart
+from shop.models import ProductId
+from shop.services.carts import remove_cart_line
+from shop.settings import catalog_settings
+
+catalog_settings()  # fail the cold start, not the first request, when configuration is missing
+logger = Logger()
+app = create_resolver(signed_in=True)
+
+
+@app.delete(
+    "/cart/items/<product_id>",
+    summary="Remove a cart line",
+    tags=["cart"],
+    security=BEARER,
+    responses={
+        200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
+        # 404 only for a path the route cannot match (e.g. undecodable characters): removing is idempotent.
+        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
+    },
+)
+def delete_cart_item(product_id: Annotated[ProductId, Path()]) -> Cart:
+    return remove_cart_line(principal_of(app.current_event.raw_event).user_id, product_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,111 @@
+"""Models of the commerce API (carts, checkout, orders): its inputs and outputs, shared by its layers."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Server-generated ids are UUID4s, as product ids are.
+OrderId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"),
+]
+MAX_QUANTITY = 99
+# A checkout writes every line's product, the order and the cart in one transaction (at most 100 items).
+MAX_CART_LINES = 50
+Quantity = Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+# Clients send any opaque string; a UUID is typical. Printable ASCII only, so it logs and hashes predictably.
+IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,255}$")]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OrderStatus = Literal["PLACED", "CANCELLED", "SHIPPED", "DELIVERED"]
+PLACED: OrderStatus = "PLACED"
+CANCELLED: OrderStatus = "CANCELLED"
+SHIPPED: OrderStatus = "SHIPPED"
+DELIVERED: OrderStatus = "DELIVERED"
+
+
+class CartLineUpdate(BaseModel):
+    """Body of PUT /cart/items/{product_id}: the line's new quantity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: Quantity
+
+
+class CartLine(BaseModel):
+    product_id: str
+    name: str
+    unit_price_cents: int
+    quantity: int
+    line_total_cents: int
+
+
+class Cart(BaseModel):
+    """The caller's cart at current prices; lines of deleted products are left out."""
+
+    items: list[CartLine]
+    total_cents: int
+
+
+class ShippingAddress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AddressLine
+    line1: AddressLine
+    line2: AddressLine | None = None
+    city: AddressLine
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class CheckoutBody(BaseModel):
+    """Body of POST /orders."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shipping_address: ShippingAddress
+
+
+class CheckoutRequest(BaseModel):
+    """One checkout as the service sees it: who, under which idempotency key, with what body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    idempotency_key: str
+    shipping_address: ShippingAddress
+
+
+class OrderLine(BaseModel):
+    """A line as it was at checkout: name and price are a snapshot, later catalog changes do not touch it."""
+
+    product_id: str
+    name: str
+    unit_price_cents: int
+    quantity: int
+    line_total_cents: int
+
+
+class Order(BaseModel):
+    id: str
+    user_id: str
+    items: list[OrderLine]
+    total_cents: int
+    currency: str
+    status: OrderStatus
+    shipping_address: ShippingAddress
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderPage(BaseModel):
+    items: list[Order]
+    next_cursor: str | None = None
+
+
+class OrderStatusUpdate(BaseModel):
+    """Body of PUT /orders/{order_id}/status (admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["SHIPPED", "DELIVERED"]

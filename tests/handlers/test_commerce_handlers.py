@@ -1,0 +1,441 @@
+"""Commerce functions (issue 4): each real module, driven by events/*.json, against moto."""
+
+import json
+
+import boto3
+import pytest
+from pydantic import ValidationError
+
+from tests.handlers.conftest import TABLE_NAME, as_user, body_of, event, header, load_function, with_query
+
+UNKNOWN_ID = "0b4c7a1e-3f6d-4a5b-9c8d-000000000000"
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "London", "postal_code": "N1 1AA", "country": "GB"}
+COMMERCE = [
+    "get_cart",
+    "put_cart_item",
+    "delete_cart_item",
+    "create_order",
+    "list_orders",
+    "get_order",
+    "cancel_order",
+    "update_order_status",
+]
+
+
+@pytest.fixture
+def functions(table):
+    return {name: load_function(name) for name in [*COMMERCE, "create_product", "get_product", "delete_product"]}
+
+
+@pytest.fixture
+def invoke(functions, context):
+    def call(name, evt):
+        return functions[name].lambda_handler(evt, context)
+
+    return call
+
+
+def at(name, user="customer-1", groups=("customer",), **path_parameters):
+    """events/<name>.json retargeted at these path parameters, as this caller."""
+    evt = event(name)
+    path = evt["resource"]
+    for key, value in path_parameters.items():
+        path = path.replace("{" + key + "}", value)
+    evt.update(path=path, pathParameters=path_parameters or evt["pathParameters"])
+    return as_user(evt, list(groups), user) if groups is not None else as_user(evt, None)
+
+
+def with_body(evt, body):
+    return {**evt, "body": json.dumps(body) if not isinstance(body, str) else body}
+
+
+def with_headers(evt, **headers):
+    merged = {**evt["headers"], **headers}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    return {**evt, "headers": merged, "multiValueHeaders": {k: [v] for k, v in merged.items()}}
+
+
+def assert_problem(response, status, slug=None):
+    assert response["statusCode"] == status, response
+    assert header(response, "Content-Type") == "application/problem+json"
+    problem = body_of(response)
+    assert problem["status"] == status and problem["title"]
+    if slug is not None:
+        assert problem["type"] == f"urn:shop:problem:{slug}", problem
+    assert "Traceback" not in response["body"]
+    return problem
+
+
+@pytest.fixture
+def new_product(invoke):
+    def create(**fields):
+        body = {"name": "Kettle", "category": "kitchen", "price_cents": 2500, "stock": 5, **fields}
+        response = invoke("create_product", event("create_product", body=body))
+        assert response["statusCode"] == 201, response
+        return body_of(response)
+
+    return create
+
+
+@pytest.fixture
+def add(invoke):
+    def put(product_id, quantity, user="customer-1"):
+        response = invoke(
+            "put_cart_item", with_body(at("put_cart_item", user, product_id=product_id), {"quantity": quantity})
+        )
+        assert response["statusCode"] == 200, response
+        return body_of(response)
+
+    return put
+
+
+def checkout(invoke, user="customer-1", key="key-1", address=ADDRESS):
+    evt = with_headers(with_body(at("create_order", user), {"shipping_address": address}), **{"Idempotency-Key": key})
+    return invoke("create_order", evt)
+
+
+def product_item(product_id):
+    key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
+    item = boto3.client("dynamodb").get_item(TableName=TABLE_NAME, Key=key)["Item"]
+    return int(item["stock"]["N"]), int(item["version"]["N"])
+
+
+@pytest.fixture
+def order(invoke, new_product, add):
+    product = new_product(stock=5)
+    add(product["id"], 2)
+    response = checkout(invoke)
+    assert response["statusCode"] == 201, response
+    return body_of(response), product
+
+
+# Every route needs a signed-in caller; validation never runs before that.
+
+
+@pytest.mark.parametrize("name", COMMERCE)
+def test_given_no_authorizer_context_when_invoking_commerce_route_then_401(invoke, name):
+    assert_problem(invoke(name, as_user(event(name), None)), 401, "unauthenticated")
+
+
+# Cart
+
+
+def test_given_new_user_when_getting_cart_then_empty(invoke):
+    response = invoke("get_cart", at("get_cart"))
+    assert response["statusCode"] == 200 and body_of(response) == {"items": [], "total_cents": 0}
+
+
+def test_given_lines_when_getting_cart_then_priced_and_totalled(invoke, new_product, add):
+    kettle, mug = new_product(name="Kettle", price_cents=2500), new_product(name="Mug", price_cents=800)
+    add(kettle["id"], 2)
+    add(mug["id"], 3)
+    cart = body_of(invoke("get_cart", at("get_cart")))
+    assert cart == {
+        "items": [
+            {
+                "product_id": kettle["id"],
+                "name": "Kettle",
+                "unit_price_cents": 2500,
+                "quantity": 2,
+                "line_total_cents": 5000,
+            },
+            {"product_id": mug["id"], "name": "Mug", "unit_price_cents": 800, "quantity": 3, "line_total_cents": 2400},
+        ],
+        "total_cents": 7400,
+    }
+
+
+def test_given_deleted_product_when_getting_cart_then_line_drops_out(invoke, new_product, add):
+    kettle, mug = new_product(), new_product(name="Mug")
+    add(kettle["id"], 1)
+    add(mug["id"], 1)
+    deleted = invoke(
+        "delete_product",
+        {
+            **event("delete_product"),
+            "path": f"/products/{kettle['id']}",
+            "pathParameters": {"product_id": kettle["id"]},
+        },
+    )
+    assert deleted["statusCode"] == 204
+    assert [line["product_id"] for line in body_of(invoke("get_cart", at("get_cart")))["items"]] == [mug["id"]]
+
+
+def test_given_unknown_product_when_putting_line_then_404_and_cart_empty(invoke):
+    assert_problem(invoke("put_cart_item", at("put_cart_item", product_id=UNKNOWN_ID)), 404, "product-not-found")
+    assert body_of(invoke("get_cart", at("get_cart")))["items"] == []
+
+
+@pytest.mark.parametrize(
+    "body", [{"quantity": 0}, {"quantity": 100}, {"quantity": 1.5}, {"quantity": "2"}, {}, {"quantity": 1, "x": 1}]
+)
+def test_given_invalid_quantity_when_putting_line_then_422(invoke, new_product, body):
+    product = new_product()
+    assert_problem(invoke("put_cart_item", with_body(at("put_cart_item", product_id=product["id"]), body)), 422)
+
+
+def test_given_malformed_product_id_when_putting_or_deleting_line_then_422(invoke):
+    assert_problem(invoke("put_cart_item", at("put_cart_item", product_id="nope")), 422)
+    assert_problem(invoke("delete_cart_item", at("delete_cart_item", product_id="nope")), 422)
+
+
+def test_given_non_json_body_when_putting_line_then_415(invoke, new_product):
+    evt = with_headers(at("put_cart_item", product_id=new_product()["id"]), **{"Content-Type": "text/plain"})
+    assert_problem(invoke("put_cart_item", evt), 415)
+
+
+def test_given_full_cart_when_adding_another_product_then_409_cart_full(invoke, new_product, add):
+    from shop.commerce_models import MAX_CART_LINES
+
+    for index in range(MAX_CART_LINES):
+        add(new_product(name=f"P{index:02d}")["id"], 1)
+    extra = new_product(name="Extra")
+    response = invoke("put_cart_item", with_body(at("put_cart_item", product_id=extra["id"]), {"quantity": 1}))
+    assert_problem(response, 409, "cart-full")
+    assert len(body_of(invoke("get_cart", at("get_cart")))["items"]) == MAX_CART_LINES
+
+
+def test_given_line_when_deleting_twice_then_200_both_times_and_gone(invoke, new_product, add):
+    kettle, mug = new_product(), new_product(name="Mug")
+    add(kettle["id"], 1)
+    add(mug["id"], 1)
+    for _ in range(2):
+        response = invoke("delete_cart_item", at("delete_cart_item", product_id=kettle["id"]))
+        assert response["statusCode"] == 200
+        assert [line["product_id"] for line in body_of(response)["items"]] == [mug["id"]]
+
+
+def test_given_no_cart_when_deleting_line_then_200_empty(invoke):
+    response = invoke("delete_cart_item", at("delete_cart_item", product_id=UNKNOWN_ID))
+    assert response["statusCode"] == 200 and body_of(response)["items"] == []
+
+
+# Checkout
+
+
+def test_given_cart_when_checking_out_then_201_order_stock_down_version_up_cart_empty(invoke, order):
+    placed, product = order
+    assert placed["status"] == "PLACED" and placed["total_cents"] == 5000 and placed["user_id"] == "customer-1"
+    assert placed["items"] == [
+        {
+            "product_id": product["id"],
+            "name": "Kettle",
+            "unit_price_cents": 2500,
+            "quantity": 2,
+            "line_total_cents": 5000,
+        }
+    ]
+    assert product_item(product["id"]) == (3, 2)
+    assert body_of(invoke("get_cart", at("get_cart")))["items"] == []
+
+
+def test_given_checkout_when_replayed_with_same_key_and_body_then_same_order_and_nothing_changes(invoke, order, add):
+    placed, product = order
+    add(product["id"], 1)  # a new cart: a replay must not order it
+    response = checkout(invoke)
+    assert response["statusCode"] == 201 and body_of(response) == placed
+    assert header(response, "Location") == f"/v1/orders/{placed['id']}"
+    assert product_item(product["id"]) == (3, 2)
+
+
+def test_given_checkout_when_same_key_sent_with_other_body_then_409(invoke, order):
+    assert_problem(checkout(invoke, address={**ADDRESS, "line1": "2 Main St"}), 409, "idempotency-key-reused")
+
+
+def test_given_same_key_from_another_user_then_their_own_checkout_runs(invoke, order, add):
+    placed, product = order
+    add(product["id"], 1, user="customer-2")
+    response = checkout(invoke, user="customer-2")
+    assert response["statusCode"] == 201 and body_of(response)["id"] != placed["id"]
+
+
+def test_given_no_idempotency_key_when_checking_out_then_422_naming_the_header(invoke, new_product, add):
+    add(new_product()["id"], 1)
+    evt = with_headers(with_body(at("create_order"), {"shipping_address": ADDRESS}), **{"Idempotency-Key": None})
+    problem = assert_problem(invoke("create_order", evt), 422, "validation-failed")
+    assert any("idempotency-key" in [str(part).lower() for part in issue["loc"]] for issue in problem["errors"]), (
+        problem
+    )
+
+
+def test_given_empty_cart_when_checking_out_then_422_cart_empty(invoke):
+    assert_problem(checkout(invoke), 422, "cart-empty")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {**ADDRESS, "country": "gb"},
+        {k: v for k, v in ADDRESS.items() if k != "city"},
+        {**ADDRESS, "name": ""},
+        {**ADDRESS, "x": 1},
+    ],
+)
+def test_given_invalid_address_when_checking_out_then_422(invoke, new_product, add, address):
+    add(new_product()["id"], 1)
+    assert_problem(checkout(invoke, address=address), 422, "validation-failed")
+
+
+def test_given_short_line_when_checking_out_then_409_naming_it_and_nothing_changes(invoke, new_product, add):
+    plenty, scarce = new_product(stock=10), new_product(name="Scarce", stock=1)
+    add(plenty["id"], 2)
+    add(scarce["id"], 2)
+    problem = assert_problem(checkout(invoke), 409, "out-of-stock")
+    assert scarce["id"] in problem["detail"] and plenty["id"] not in problem["detail"]
+    assert product_item(plenty["id"]) == (10, 1) and product_item(scarce["id"]) == (1, 1)
+    assert len(body_of(invoke("get_cart", at("get_cart")))["items"]) == 2
+    assert body_of(invoke("list_orders", at("list_orders")))["items"] == []
+
+
+def test_given_mixed_currency_cart_when_checking_out_then_422(invoke, new_product, add):
+    add(new_product()["id"], 1)
+    add(new_product(name="Euro", currency="EUR")["id"], 1)
+    assert_problem(checkout(invoke), 422, "mixed-currencies")
+
+
+# Reading orders
+
+
+def test_given_order_then_owner_and_admin_read_it_and_another_customer_gets_404(invoke, order):
+    placed, _ = order
+    assert body_of(invoke("get_order", at("get_order", order_id=placed["id"]))) == placed
+    assert body_of(invoke("get_order", at("get_order", "admin-1", ["admin"], order_id=placed["id"]))) == placed
+    assert_problem(invoke("get_order", at("get_order", "customer-2", order_id=placed["id"])), 404, "order-not-found")
+
+
+def test_given_unknown_or_malformed_order_id_then_404_or_422(invoke):
+    assert_problem(invoke("get_order", at("get_order", order_id=UNKNOWN_ID)), 404, "order-not-found")
+    assert_problem(invoke("get_order", at("get_order", order_id="nope")), 422)
+
+
+def test_given_orders_of_two_users_when_listing_then_own_only_newest_first_across_pages(invoke, new_product, add):
+    product = new_product(stock=50)
+    mine = []
+    for index, user in enumerate(["customer-1", "customer-2", "customer-1", "customer-1"]):
+        add(product["id"], 1, user=user)
+        placed = body_of(checkout(invoke, user=user, key=f"k{index}"))
+        if user == "customer-1":
+            mine.append(placed["id"])
+    seen, cursor = [], None
+    while True:
+        response = invoke(
+            "list_orders", with_query(at("list_orders"), {"limit": "2", **({"cursor": cursor} if cursor else {})})
+        )
+        page = body_of(response)
+        seen += [o["id"] for o in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == list(reversed(mine))
+
+
+def test_given_cursor_of_another_user_when_listing_then_400(invoke, new_product, add):
+    product = new_product(stock=50)
+    for index in range(2):
+        add(product["id"], 1)
+        checkout(invoke, key=f"k{index}")
+    cursor = body_of(invoke("list_orders", with_query(at("list_orders"), {"limit": "1"})))["next_cursor"]
+    response = invoke("list_orders", with_query(at("list_orders", "customer-2"), {"cursor": cursor}))
+    assert_problem(response, 400, "invalid-cursor")
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"}])
+def test_given_bad_query_when_listing_orders_then_422(invoke, query):
+    assert_problem(invoke("list_orders", with_query(at("list_orders"), query)), 422)
+
+
+# Cancelling
+
+
+def test_given_placed_order_when_cancelled_then_200_stock_back_version_up_and_again_409(invoke, order):
+    placed, product = order
+    response = invoke("cancel_order", at("cancel_order", order_id=placed["id"]))
+    assert response["statusCode"] == 200 and body_of(response)["status"] == "CANCELLED"
+    assert product_item(product["id"]) == (5, 3)
+    assert_problem(invoke("cancel_order", at("cancel_order", order_id=placed["id"])), 409, "invalid-status-transition")
+    assert product_item(product["id"]) == (5, 3)
+
+
+def test_given_order_when_another_customer_cancels_then_404_and_unchanged(invoke, order):
+    placed, product = order
+    assert_problem(
+        invoke("cancel_order", at("cancel_order", "customer-2", order_id=placed["id"])), 404, "order-not-found"
+    )
+    assert body_of(invoke("get_order", at("get_order", order_id=placed["id"])))["status"] == "PLACED"
+    assert product_item(product["id"]) == (3, 2)
+
+
+def test_given_order_when_admin_cancels_then_200(invoke, order):
+    placed, _ = order
+    response = invoke("cancel_order", at("cancel_order", "admin-1", ["admin"], order_id=placed["id"]))
+    assert response["statusCode"] == 200 and body_of(response)["status"] == "CANCELLED"
+
+
+def test_given_product_deleted_since_when_cancelling_then_cancelled_and_product_stays_deleted(invoke, order):
+    placed, product = order
+    invoke(
+        "delete_product",
+        {
+            **event("delete_product"),
+            "path": f"/products/{product['id']}",
+            "pathParameters": {"product_id": product["id"]},
+        },
+    )
+    response = invoke("cancel_order", at("cancel_order", order_id=placed["id"]))
+    assert response["statusCode"] == 200 and body_of(response)["status"] == "CANCELLED"
+    key = {"pk": {"S": f"PRODUCT#{product['id']}"}, "sk": {"S": "PRODUCT"}}
+    assert "Item" not in boto3.client("dynamodb").get_item(TableName=TABLE_NAME, Key=key)
+
+
+def test_given_unknown_order_when_cancelling_then_404(invoke):
+    assert_problem(invoke("cancel_order", at("cancel_order", order_id=UNKNOWN_ID)), 404, "order-not-found")
+
+
+# Fulfilment
+
+
+def status_update(order_id, status, user="admin-1", groups=("admin",)):
+    return with_body(at("update_order_status", user, groups, order_id=order_id), {"status": status})
+
+
+def test_given_placed_order_when_admin_ships_then_delivers_then_200s_and_further_steps_409(invoke, order):
+    placed, _ = order
+    for status in ("SHIPPED", "DELIVERED"):
+        response = invoke("update_order_status", status_update(placed["id"], status))
+        assert response["statusCode"] == 200 and body_of(response)["status"] == status
+    for status in ("SHIPPED", "DELIVERED"):
+        assert_problem(
+            invoke("update_order_status", status_update(placed["id"], status)), 409, "invalid-status-transition"
+        )
+    assert_problem(invoke("cancel_order", at("cancel_order", order_id=placed["id"])), 409, "invalid-status-transition")
+
+
+def test_given_placed_order_when_delivering_directly_then_409(invoke, order):
+    placed, _ = order
+    assert_problem(invoke("update_order_status", status_update(placed["id"], "DELIVERED")), 409)
+
+
+def test_given_customer_when_updating_status_then_403_and_unchanged(invoke, order):
+    placed, _ = order
+    assert_problem(
+        invoke("update_order_status", status_update(placed["id"], "SHIPPED", "customer-1", ("customer",))), 403
+    )
+    assert body_of(invoke("get_order", at("get_order", order_id=placed["id"])))["status"] == "PLACED"
+
+
+@pytest.mark.parametrize("status", ["CANCELLED", "PLACED", "shipped", None])
+def test_given_invalid_target_status_then_422(invoke, order, status):
+    placed, _ = order
+    assert_problem(invoke("update_order_status", status_update(placed["id"], status)), 422)
+
+
+def test_given_unknown_order_when_updating_status_then_404(invoke):
+    assert_problem(invoke("update_order_status", status_update(UNKNOWN_ID, "SHIPPED")), 404, "order-not-found")
+
+
+def test_given_missing_idempotency_table_name_when_cold_starting_checkout_then_import_fails_loudly(table, monkeypatch):
+    from shop.settings import idempotency_settings
+
+    monkeypatch.delenv("IDEMPOTENCY_TABLE_NAME")
+    idempotency_settings.cache_clear()
+    with pytest.raises(ValidationError, match="IDEMPOTENCY_TABLE_NAME"):
+        load_function("create_order")

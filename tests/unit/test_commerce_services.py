@@ -1,0 +1,358 @@
+"""Cart and order rules (issue 4) against in-memory stores, idempotency included."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import pytest
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+from shop.commerce_models import MAX_CART_LINES, CheckoutRequest, ShippingAddress
+from shop.errors import (
+    CartEmpty,
+    CartFull,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    InvalidTransition,
+    MixedCurrencies,
+    OrderNotFound,
+    OutOfStock,
+    ProductNotFound,
+    RequestInProgress,
+    TooManyConflicts,
+)
+from shop.models import ProductCreate
+from shop.services import carts, orders, products
+from tests.commerce_fakes import FakeCommerceStore, InMemoryIdempotencyStore
+
+KEY = b"service-tests-cursor-signing-key-0123456789"
+ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
+OTHER_ADDRESS = ShippingAddress(name="Ada", line1="2 Main St", city="London", postal_code="N1", country="GB")
+
+
+@pytest.fixture
+def clock():
+    ticks = count()
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    return lambda: start + timedelta(seconds=next(ticks))
+
+
+@pytest.fixture
+def store():
+    return FakeCommerceStore()
+
+
+def new_product(store, clock, **fields):
+    body = {"name": "Kettle", "category": "kitchen", "price_cents": 2999, "stock": 4, **fields}
+    return products.create_product(ProductCreate.model_validate(body), store=store.catalog, clock=clock)
+
+
+def request(user="ada", key="key-1", address=ADDRESS):
+    return CheckoutRequest(user_id=user, idempotency_key=key, shipping_address=address)
+
+
+def place(store, clock, user="ada"):
+    return orders.place_order(request(user), store=store, clock=clock)
+
+
+# Carts
+
+
+def test_given_products_when_setting_lines_then_cart_priced_now_sorted_and_totalled(store, clock):
+    kettle = new_product(store, clock, name="Kettle", price_cents=2999)
+    apron = new_product(store, clock, name="Apron", price_cents=1500)
+    carts.set_cart_line("ada", kettle.id, 2, store=store, clock=clock)
+    cart = carts.set_cart_line("ada", apron.id, 3, store=store, clock=clock)
+    assert [(line.name, line.quantity, line.line_total_cents) for line in cart.items] == [
+        ("Apron", 3, 4500),
+        ("Kettle", 2, 5998),
+    ]
+    assert cart.total_cents == 10498
+    products.update_product(kettle.id, products.ProductUpdate(price_cents=1000), store=store.catalog)
+    assert carts.view_cart("ada", store=store).total_cents == 4500 + 2000
+
+
+def test_given_existing_line_when_setting_again_then_quantity_replaced_not_added(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 2, store=store, clock=clock)
+    cart = carts.set_cart_line("ada", kettle.id, 5, store=store, clock=clock)
+    assert [line.quantity for line in cart.items] == [5]
+
+
+def test_given_unknown_product_when_setting_line_then_not_found_and_cart_untouched(store, clock):
+    with pytest.raises(ProductNotFound):
+        carts.set_cart_line("ada", "0b4c7a1e-3f6d-4a5b-9c8d-000000000000", 1, store=store, clock=clock)
+    assert "ada" not in store.carts
+
+
+def test_given_full_cart_when_adding_another_product_then_cart_full_but_existing_lines_still_change(store, clock):
+    ids = [new_product(store, clock, name=f"P{i}").id for i in range(MAX_CART_LINES + 1)]
+    for product_id in ids[:MAX_CART_LINES]:
+        carts.set_cart_line("ada", product_id, 1, store=store, clock=clock)
+    with pytest.raises(CartFull):
+        carts.set_cart_line("ada", ids[-1], 1, store=store, clock=clock)
+    assert carts.set_cart_line("ada", ids[0], 7, store=store, clock=clock).items[0].quantity == 7
+
+
+def test_given_deleted_product_when_viewing_cart_then_its_line_drops_out(store, clock):
+    kettle, apron = new_product(store, clock), new_product(store, clock, name="Apron")
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    carts.set_cart_line("ada", apron.id, 1, store=store, clock=clock)
+    products.delete_product(kettle.id, store=store.catalog)
+    assert [line.product_id for line in carts.view_cart("ada", store=store).items] == [apron.id]
+
+
+def test_given_line_when_removing_twice_then_gone_both_times(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    assert carts.remove_cart_line("ada", kettle.id, store=store, clock=clock).items == []
+    assert carts.remove_cart_line("ada", kettle.id, store=store, clock=clock).items == []
+
+
+def test_given_two_users_then_carts_are_separate(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    assert carts.view_cart("bob", store=store).items == []
+
+
+# Checkout
+
+
+def test_given_cart_when_placing_order_then_snapshot_stock_taken_version_bumped_cart_emptied(store, clock):
+    kettle = new_product(store, clock, price_cents=2999, stock=4)
+    carts.set_cart_line("ada", kettle.id, 3, store=store, clock=clock)
+    order = place(store, clock)
+    assert (order.status, order.total_cents, order.currency, order.user_id) == ("PLACED", 8997, "USD", "ada")
+    assert [(line.name, line.unit_price_cents, line.quantity) for line in order.items] == [("Kettle", 2999, 3)]
+    after = store.catalog.products[kettle.id]
+    assert (after.stock, after.version) == (1, 2)
+    assert carts.view_cart("ada", store=store).items == []
+    products.update_product(kettle.id, products.ProductUpdate(name="Renamed", price_cents=1), store=store.catalog)
+    assert orders.get_order(order.id, "ada", store=store).items[0].name == "Kettle"
+
+
+def test_given_empty_cart_when_placing_order_then_cart_empty(store, clock):
+    with pytest.raises(CartEmpty):
+        place(store, clock)
+
+
+def test_given_cart_of_deleted_products_only_when_placing_order_then_cart_empty(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    products.delete_product(kettle.id, store=store.catalog)
+    with pytest.raises(CartEmpty):
+        place(store, clock)
+
+
+def test_given_short_line_when_placing_order_then_out_of_stock_names_it_and_nothing_changes(store, clock):
+    plenty, scarce = new_product(store, clock, stock=9), new_product(store, clock, name="Scarce", stock=1)
+    carts.set_cart_line("ada", plenty.id, 2, store=store, clock=clock)
+    carts.set_cart_line("ada", scarce.id, 2, store=store, clock=clock)
+    with pytest.raises(OutOfStock) as raised:
+        place(store, clock)
+    assert raised.value.product_ids == [scarce.id]
+    assert store.catalog.products[plenty.id].stock == 9 and store.orders == {}
+    assert len(carts.view_cart("ada", store=store).items) == 2
+
+
+def test_given_mixed_currencies_when_placing_order_then_refused(store, clock):
+    dollars, euros = new_product(store, clock), new_product(store, clock, name="Euro", currency="EUR")
+    carts.set_cart_line("ada", dollars.id, 1, store=store, clock=clock)
+    carts.set_cart_line("ada", euros.id, 1, store=store, clock=clock)
+    with pytest.raises(MixedCurrencies):
+        place(store, clock)
+
+
+def test_given_cart_changing_once_during_checkout_then_retried_from_a_fresh_read_after_a_pause(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    store.cart_changes_before_place = 1
+    pauses = []
+    assert orders.place_order(request(), store=store, clock=clock, back_off=pauses.append).status == "PLACED"
+    assert store.place_calls == 2 and pauses == [1]
+
+
+def test_given_cart_changing_on_every_attempt_then_conflict_after_bounded_attempts(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    store.cart_changes_before_place = 99
+    pauses = []
+    with pytest.raises(TooManyConflicts):
+        orders.place_order(request(), store=store, clock=clock, back_off=pauses.append)
+    assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS and pauses == [1, 2]
+
+
+# Idempotent checkout
+
+
+class Invocation:
+    """A Lambda context: Powertools ends an in-progress record when the invocation would time out."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@pytest.fixture
+def idempotency():
+    config = IdempotencyConfig(
+        event_key_jmespath="[user_id, idempotency_key]", payload_validation_jmespath="shipping_address"
+    )
+    config.register_lambda_context(Invocation())
+    return InMemoryIdempotencyStore(), config
+
+
+def checkout(store, idempotency, req):
+    persistence, config = idempotency
+    return orders.checkout(req, store=store, persistence=persistence, config=config)
+
+
+def test_given_same_key_and_body_when_checking_out_twice_then_same_order_and_one_decrement(store, clock, idempotency):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    first = checkout(store, idempotency, request())
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)  # a new cart must not be ordered by a replay
+    second = checkout(store, idempotency, request())
+    assert second == first
+    assert len(store.orders) == 1 and store.catalog.products[kettle.id].stock == 3
+
+
+def test_given_same_key_and_other_body_when_checking_out_then_key_reused(store, clock, idempotency):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    checkout(store, idempotency, request())
+    with pytest.raises(IdempotencyKeyReused):
+        checkout(store, idempotency, request(address=OTHER_ADDRESS))
+
+
+def test_given_same_key_from_two_users_then_two_orders(store, clock, idempotency):
+    kettle = new_product(store, clock)
+    for user in ("ada", "bob"):
+        carts.set_cart_line(user, kettle.id, 1, store=store, clock=clock)
+    ada, bob = checkout(store, idempotency, request("ada")), checkout(store, idempotency, request("bob"))
+    assert ada.id != bob.id and (ada.user_id, bob.user_id) == ("ada", "bob")
+
+
+def test_given_failed_checkout_when_retried_with_same_key_then_it_runs_again(store, clock, idempotency):
+    kettle = new_product(store, clock)
+    with pytest.raises(CartEmpty):
+        checkout(store, idempotency, request())
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    assert checkout(store, idempotency, request()).status == "PLACED"
+
+
+def test_given_checkout_in_progress_when_same_key_arrives_then_request_in_progress(store, clock, idempotency):
+    persistence, config = idempotency
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    seen = []
+
+    class ReentrantStore(FakeCommerceStore):
+        def place(self, order, cart_revision, now):
+            with pytest.raises(RequestInProgress):  # the same key, while the first is still running
+                orders.checkout(request(), store=self, persistence=persistence, config=config)
+            seen.append(order.id)
+            super().place(order, cart_revision, now)
+
+    reentrant = ReentrantStore(store.catalog)
+    reentrant.carts = store.carts
+    assert checkout(reentrant, idempotency, request()).id == seen[0]
+
+
+# Reading, cancelling, fulfilment
+
+
+def test_given_order_then_owner_and_admin_see_it_and_others_get_not_found(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    order = place(store, clock)
+    assert orders.get_order(order.id, "ada", store=store) == order
+    assert orders.get_order(order.id, "root", is_admin=True, store=store) == order
+    with pytest.raises(OrderNotFound):
+        orders.get_order(order.id, "bob", store=store)
+    with pytest.raises(OrderNotFound):
+        orders.cancel_order(order.id, "bob", store=store, clock=clock)
+    assert store.orders[order.id].status == "PLACED"
+
+
+def test_given_orders_when_listing_pages_then_own_only_newest_first_once(store, clock):
+    kettle = new_product(store, clock, stock=100)
+    placed = []
+    for user in ("ada", "bob", "ada", "ada", "ada", "bob", "ada"):
+        carts.set_cart_line(user, kettle.id, 1, store=store, clock=clock)
+        placed.append(place(store, clock, user))
+    seen, cursor = [], None
+    while True:
+        page = orders.list_orders("ada", limit=2, cursor=cursor, store=store, cursor_key=KEY)
+        seen += [o.id for o in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert seen == [o.id for o in reversed(placed) if o.user_id == "ada"]
+
+
+def test_given_cursor_of_another_user_when_listing_then_invalid_cursor(store, clock):
+    kettle = new_product(store, clock, stock=100)
+    for _ in range(3):
+        carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+        place(store, clock)
+    cursor = orders.list_orders("ada", limit=1, store=store, cursor_key=KEY).next_cursor
+    with pytest.raises(InvalidCursor):
+        orders.list_orders("bob", limit=1, cursor=cursor, store=store, cursor_key=KEY)
+
+
+def test_given_placed_order_when_cancelled_then_stock_back_once_and_second_cancel_refused(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 3, store=store, clock=clock)
+    order = place(store, clock)
+    assert orders.cancel_order(order.id, "ada", store=store, clock=clock).status == "CANCELLED"
+    assert store.catalog.products[kettle.id].stock == 4
+    with pytest.raises(InvalidTransition):
+        orders.cancel_order(order.id, "ada", store=store, clock=clock)
+    assert store.catalog.products[kettle.id].stock == 4
+
+
+def test_given_placed_order_when_admin_cancels_then_cancelled(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    order = place(store, clock)
+    assert orders.cancel_order(order.id, "root", is_admin=True, store=store, clock=clock).status == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    ("steps", "target", "allowed"),
+    [
+        ([], "SHIPPED", True),
+        ([], "DELIVERED", False),
+        (["SHIPPED"], "DELIVERED", True),
+        (["SHIPPED"], "SHIPPED", False),
+        (["SHIPPED", "DELIVERED"], "SHIPPED", False),
+        (["SHIPPED", "DELIVERED"], "DELIVERED", False),
+        (["CANCEL"], "SHIPPED", False),
+    ],
+)
+def test_given_order_status_when_moving_on_then_only_forward_steps_allowed(store, clock, steps, target, allowed):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    order = place(store, clock)
+    for step in steps:
+        if step == "CANCEL":
+            orders.cancel_order(order.id, "ada", store=store, clock=clock)
+        else:
+            orders.update_order_status(order.id, step, store=store, clock=clock)
+    if allowed:
+        assert orders.update_order_status(order.id, target, store=store, clock=clock).status == target
+    else:
+        with pytest.raises(InvalidTransition):
+            orders.update_order_status(order.id, target, store=store, clock=clock)
+
+
+def test_given_shipped_order_when_cancelling_then_refused(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    order = place(store, clock)
+    orders.update_order_status(order.id, "SHIPPED", store=store, clock=clock)
+    with pytest.raises(InvalidTransition):
+        orders.cancel_order(order.id, "ada", store=store, clock=clock)
+
+
+def test_given_unknown_order_when_updating_status_then_not_found(store, clock):
+    with pytest.raises(OrderNotFound):
+        orders.update_order_status("0b4c7a1e-3f6d-4a5b-9c8d-000000000000", "SHIPPED", store=store, clock=clock)
