@@ -103,11 +103,9 @@ def test_given_requests_then_counted_by_operation(dynamodb):
     assert after["TransactWriteItems"] - before.get("TransactWriteItems", 0) == 1
 
 
-def test_given_streams_when_transactions_commit_and_cancel_then_stream_holds_exactly_the_committed_writes(dynamodb):
-    # Stream records are shared by moto's rollback copies (devstack.dynamodb): a cancelled transaction must
-    # still leave no record behind, and a committed one must keep its own.
-    client, _ = dynamodb
-    table = f"Streamed-{uuid.uuid4().hex[:8]}"
+def streamed_table(client, prefix: str):
+    """A table of its own with a stream, the streams client, and the stream's (only) shard."""
+    table = f"{prefix}-{uuid.uuid4().hex[:8]}"
     client.create_table(
         TableName=table,
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
@@ -115,6 +113,20 @@ def test_given_streams_when_transactions_commit_and_cancel_then_stream_holds_exa
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
+    streams = boto3.client(
+        "dynamodbstreams", endpoint_url=client.meta.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    return table, streams, arn, shard
+
+
+def test_given_streams_when_transactions_commit_and_cancel_then_stream_holds_exactly_the_committed_writes(dynamodb):
+    # Stream records are shared by moto's rollback copies (devstack.dynamodb): a cancelled transaction must
+    # still leave no record behind, and a committed one must keep its own.
+    client, _ = dynamodb
+    table, streams, arn, shard = streamed_table(client, "Streamed")
     put = {"Put": {"TableName": table, "Item": {"pk": {"S": "a"}}}}
     client.transact_write_items(TransactItems=[put])
     failing = {"Put": {"TableName": table, "Item": {"pk": {"S": "b"}}, "ConditionExpression": "attribute_exists(pk)"}}
@@ -122,12 +134,6 @@ def test_given_streams_when_transactions_commit_and_cancel_then_stream_holds_exa
     with pytest.raises(client.exceptions.TransactionCanceledException):
         client.transact_write_items(TransactItems=[other, failing])
     client.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "d"}}}}])
-    streams = boto3.client(
-        "dynamodbstreams", endpoint_url=client.meta.endpoint_url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["a", "d"]
@@ -138,20 +144,7 @@ def test_given_an_open_shard_iterator_when_a_transaction_is_cancelled_then_it_st
     # The stream trigger holds its iterator across requests; moto's rollback used to swap the shard under it,
     # and nothing written after a cancelled checkout ever reached the search index.
     client, _ = dynamodb
-    table = f"Followed-{uuid.uuid4().hex[:8]}"
-    client.create_table(
-        TableName=table,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    streams = boto3.client(
-        "dynamodbstreams", endpoint_url=client.meta.endpoint_url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
-    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    table, streams, arn, shard = streamed_table(client, "Followed")
     client.put_item(TableName=table, Item={"pk": {"S": "before"}})
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
         "ShardIterator"

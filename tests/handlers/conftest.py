@@ -138,3 +138,15 @@ def body_of(response: dict[str, Any]) -> Any:
 def header(response: dict[str, Any], name: str) -> str | None:
     values = response.get("multiValueHeaders", {}).get(name) or []
     return values[0] if values else (response.get("headers") or {}).get(name)
+
+
+def assert_problem(response: dict[str, Any], status: int, slug: str | None = None) -> Any:
+    """An RFC 9457 problem with this status (and type, given its slug), and nothing of the server's internals."""
+    assert response["statusCode"] == status, response
+    assert header(response, "Content-Type") == "application/problem+json"
+    problem = body_of(response)
+    assert problem["status"] == status and problem["title"] and problem["type"]
+    if slug is not None:
+        assert problem["type"] == f"urn:shop:problem:{slug}", problem
+    assert "Traceback" not in response["body"]
+    return problem

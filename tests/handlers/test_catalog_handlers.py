@@ -1,7 +1,16 @@
 import pytest
 from pydantic import ValidationError
 
-from tests.handlers.conftest import as_user, body_of, event, header, load_function, with_product, with_query
+from tests.handlers.conftest import (
+    as_user,
+    assert_problem,
+    body_of,
+    event,
+    header,
+    load_function,
+    with_product,
+    with_query,
+)
 
 UNKNOWN_ID = "0b4c7a1e-3f6d-4a5b-9c8d-000000000000"
 
@@ -25,15 +34,6 @@ def created(invoke):
     response = invoke("create_product", event("create_product"))
     assert response["statusCode"] == 201, response
     return body_of(response)
-
-
-def assert_problem(response, status):
-    assert response["statusCode"] == status, response
-    assert header(response, "Content-Type") == "application/problem+json"
-    problem = body_of(response)
-    assert problem["status"] == status and problem["title"] and problem["type"]
-    assert "Traceback" not in response["body"]
-    return problem
 
 
 def test_given_health_event_when_invoked_then_ok(invoke):

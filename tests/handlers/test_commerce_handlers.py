@@ -6,7 +6,16 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
-from tests.handlers.conftest import TABLE_NAME, as_user, body_of, event, header, load_function, with_query
+from tests.handlers.conftest import (
+    TABLE_NAME,
+    as_user,
+    assert_problem,
+    body_of,
+    event,
+    header,
+    load_function,
+    with_query,
+)
 
 UNKNOWN_ID = "0b4c7a1e-3f6d-4a5b-9c8d-000000000000"
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "London", "postal_code": "N1 1AA", "country": "GB"}
@@ -53,17 +62,6 @@ def with_headers(evt, **headers):
     merged = {**evt["headers"], **headers}
     merged = {k: v for k, v in merged.items() if v is not None}
     return {**evt, "headers": merged, "multiValueHeaders": {k: [v] for k, v in merged.items()}}
-
-
-def assert_problem(response, status, slug=None):
-    assert response["statusCode"] == status, response
-    assert header(response, "Content-Type") == "application/problem+json"
-    problem = body_of(response)
-    assert problem["status"] == status and problem["title"]
-    if slug is not None:
-        assert problem["type"] == f"urn:shop:problem:{slug}", problem
-    assert "Traceback" not in response["body"]
-    return problem
 
 
 @pytest.fixture

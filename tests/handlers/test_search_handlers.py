@@ -14,7 +14,7 @@ from shop.adapters.search_index import ALIAS, IndexProduct, SearchIndex, index_n
 from shop.models import Product
 from shop.services import search
 from shop.settings import search_settings
-from tests.handlers.conftest import body_of, event, header, load_function, with_query
+from tests.handlers.conftest import assert_problem, body_of, event, load_function, with_query
 
 
 def _clear() -> None:
@@ -230,15 +230,6 @@ def product(name: str, **fields: object) -> Product:
         **fields,
     }
     return Product.model_validate(values)
-
-
-def assert_problem(response, status):
-    assert response["statusCode"] == status, response
-    assert header(response, "Content-Type") == "application/problem+json"
-    problem = body_of(response)
-    assert problem["status"] == status and problem["title"] and problem["type"]
-    assert "Traceback" not in response["body"]
-    return problem
 
 
 def test_given_sample_search_event_when_invoked_then_200_with_hits_total_facets_and_cursor(searcher, context):
