@@ -60,7 +60,8 @@ def _progress(description: str, total: int) -> tqdm:
 
 def _print_report(report: ReconcileReport) -> int:
     print(
-        f"indexed {report.indexed}, deleted {report.deleted}, failed {len(report.failed)}, "
+        f"indexed {report.indexed}, deleted {report.deleted}, already current {report.unchanged}, "
+        f"failed {len(report.failed)}, "
         f"malformed in the table {len(report.malformed)}"
     )
     for label, problems in (("failed", report.failed), ("malformed", report.malformed)):

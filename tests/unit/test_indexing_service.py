@@ -599,3 +599,14 @@ def test_given_the_copy_crashes_when_rebuilding_then_the_new_index_is_dropped_an
 
     assert index.indices() == ["products-v1"]
     assert index.target_of_alias == "products-v1"
+
+
+def test_given_an_index_already_equal_to_the_table_when_reconciling_all_then_everything_counts_as_unchanged(
+    table, index
+):
+    products = [table.add(product()) for _ in range(4)]
+    index.write([IndexProduct(p) for p in products])
+
+    report = reconcile_all(table, index)
+
+    assert (report.indexed, report.deleted, report.unchanged, report.failed) == (0, 0, 4, {})

@@ -97,6 +97,8 @@ def index_changes(changes: list[tuple[str, WriteAction]], index: SearchWriter) -
 class ReconcileReport:
     indexed: int = 0
     deleted: int = 0
+    # Writes the index already had (same or newer version, or nothing to delete).
+    unchanged: int = 0
     # Writes the index refused, by product id: retrying may help.
     failed: dict[str, str] = field(default_factory=dict)
     # Table items that are not valid products, by id: left as they are in the index until fixed.
@@ -105,6 +107,7 @@ class ReconcileReport:
     def add(self, other: "ReconcileReport") -> None:
         self.indexed += other.indexed
         self.deleted += other.deleted
+        self.unchanged += other.unchanged
         self.failed.update(other.failed)
         self.malformed.update(other.malformed)
 
@@ -123,6 +126,8 @@ def _write(actions: list[WriteAction], index: SearchWriter, target: str | None) 
     for action, outcome in zip(actions, index.write(actions, target), strict=True):
         if not outcome.ok:
             report.failed[action.product_id] = f"{outcome.status} {outcome.reason}".strip()
+        elif outcome.status in (404, 409):
+            report.unchanged += 1
         elif isinstance(action, DeleteProduct):
             report.deleted += 1
         else:
