@@ -12,8 +12,10 @@ starts, stream records included, so every transaction costs time in proportion t
 (hundreds of ms after a few thousand, all under the lock). Stream records never change once written, so
 the copy shares them (`_share_stream_records`); a rollback still restores the list as it was.
 
-Counts: `GET /_devstack/requests` answers {"<operation>": count, ...} since start; `make bench` reads it to
-count round trips per API request.
+Counts: `GET /_devstack/requests` answers {"<X-Amz-Target>": count, ...} since start, keyed by the whole
+target, service prefix included (`DynamoDB_20120810.GetItem`, `DynamoDBStreams_20120810.GetRecords`): the
+same server answers the stream trigger's polling, which is no API request's round trip, and the prefix is
+what tells them apart. `make bench` reads it to count round trips per API request.
 """
 
 import copy
@@ -33,7 +35,7 @@ COUNTS_PATH = "/_devstack/requests"
 
 
 class SerialisedApp:
-    """WSGI middleware: one request inside the wrapped app at a time, counted by DynamoDB operation."""
+    """WSGI middleware: one request inside the wrapped app at a time, counted by X-Amz-Target."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self._app = app
@@ -46,7 +48,7 @@ class SerialisedApp:
                 body = json.dumps(dict(self.counts)).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2] or "other"
+        operation = environ.get("HTTP_X_AMZ_TARGET", "") or "other"
         with self._lock:
             self.counts[operation] += 1
             # The body is read inside the lock too: a lazy iterable could still be running the backend.

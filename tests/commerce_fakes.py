@@ -13,7 +13,15 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 
 from shop.adapters.commerce_table import StoredCart, order_position
 from shop.commerce_models import Order
-from shop.errors import CartFull, InvalidTransition, OrderNotFound, OutOfStock, WriteConflict
+from shop.errors import (
+    CartFull,
+    InvalidTransition,
+    OrderExists,
+    OrderNotFound,
+    OutOfStock,
+    TransactionConflict,
+    WriteConflict,
+)
 from shop.models import Product
 from tests.fakes import FakeProductStore
 
@@ -27,7 +35,10 @@ class FakeCommerceStore:
         self.orders: dict[str, Order] = {}
         # Set to make the next `place` calls find the cart changed (a concurrent PUT /cart/items).
         self.cart_changes_before_place = 0
+        # Set to make the next `place` or `cancel` calls fail as DynamoDB's TransactionConflict does.
+        self.transaction_conflicts = 0
         self.place_calls = 0
+        self.cancel_calls = 0
 
     def get_product(self, product_id: str) -> Product:
         return self.catalog.get(product_id)
@@ -53,15 +64,24 @@ class FakeCommerceStore:
         return self.get_cart(user_id)
 
     def place(self, order: Order, cart_revision: int, now: datetime) -> None:
+        """The same checks, in the same precedence, as CommerceTable.place's transaction."""
         self.place_calls += 1
         if self.cart_changes_before_place:
             self.cart_changes_before_place -= 1
             raise WriteConflict("cart changed")
+        if order.id in self.orders:
+            raise OrderExists(order.id)
+        if self.transaction_conflicts:
+            self.transaction_conflicts -= 1
+            raise TransactionConflict("transaction conflict")
+        if self.get_cart(order.user_id).revision != cart_revision:
+            raise WriteConflict("cart changed since it was read")
+        for line in order.items:
+            product = self.catalog.products.get(line.product_id)
+            if product is None or (product.price_cents, product.currency) != (line.unit_price_cents, order.currency):
+                raise WriteConflict(f"product {line.product_id} deleted or repriced")
         short = [
-            line.product_id
-            for line in order.items
-            if line.product_id not in self.catalog.products
-            or self.catalog.products[line.product_id].stock < line.quantity
+            line.product_id for line in order.items if self.catalog.products[line.product_id].stock < line.quantity
         ]
         if short:
             raise OutOfStock(short)
@@ -71,7 +91,8 @@ class FakeCommerceStore:
                 update={"stock": product.stock - line.quantity, "version": product.version + 1, "updated_at": now}
             )
         self.orders[order.id] = order
-        self.carts.pop(order.user_id, None)
+        # Emptied, never deleted: the revision goes on counting (see CommerceTable.place).
+        self.carts[order.user_id] = StoredCart({}, cart_revision + 1)
 
     def get_order(self, order_id: str) -> Order:
         if order_id not in self.orders:
@@ -85,14 +106,18 @@ class FakeCommerceStore:
         return mine[:limit]
 
     def cancel(self, order: Order, now: datetime) -> Order:
+        self.cancel_calls += 1
         current = self.get_order(order.id)
         if current.status != "PLACED":
             raise InvalidTransition(order.id, current.status, "CANCELLED")
+        if self.transaction_conflicts:
+            self.transaction_conflicts -= 1
+            raise TransactionConflict("transaction conflict")
         for line in order.items:
             product = self.catalog.products.get(line.product_id)
             if product is not None:
                 self.catalog.products[line.product_id] = product.model_copy(
-                    update={"stock": product.stock + line.quantity, "version": product.version + 1}
+                    update={"stock": product.stock + line.quantity, "version": product.version + 1, "updated_at": now}
                 )
         self.orders[order.id] = current.model_copy(update={"status": "CANCELLED", "updated_at": now})
         return self.orders[order.id]

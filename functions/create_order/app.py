@@ -34,6 +34,7 @@ app = create_resolver(signed_in=True)
             HTTPStatus.CONFLICT,
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             HTTPStatus.UNPROCESSABLE_ENTITY,
+            HTTPStatus.SERVICE_UNAVAILABLE,
         ),
     },
 )

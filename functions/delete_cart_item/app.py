@@ -27,7 +27,9 @@ app = create_resolver(signed_in=True)
     responses={
         200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
         # 404 only for a path the route cannot match (e.g. undecodable characters): removing is idempotent.
-        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
+        **problem_docs(
+            HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY
+        ),
     },
 )
 def delete_cart_item(product_id: Annotated[ProductId, Path()]) -> Cart:

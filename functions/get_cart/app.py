@@ -23,7 +23,7 @@ app = create_resolver(signed_in=True)
     security=BEARER,
     responses={
         200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
-        **problem_docs(HTTPStatus.UNAUTHORIZED),
+        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.CONFLICT),
     },
 )
 def read_cart() -> Cart:

@@ -93,14 +93,24 @@ def test_given_concurrent_commits_and_cancelled_transactions_then_no_committed_w
     assert int(item["n"]["N"]) == 2 * WRITERS
 
 
-def test_given_requests_then_counted_by_operation(dynamodb):
+def test_given_requests_then_counted_by_full_target_so_stream_polling_is_told_apart(dynamodb):
     client, endpoint = dynamodb
+    table, streams, arn, shard = streamed_table(client, "Counted")
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     before = requests.get(endpoint + COUNTS_PATH, timeout=10).json()
     client.get_item(TableName=TABLE, Key={"pk": {"S": "counter"}})
     increment(client)
+    streams.get_records(ShardIterator=iterator["ShardIterator"])
     after = requests.get(endpoint + COUNTS_PATH, timeout=10).json()
-    assert after["GetItem"] - before.get("GetItem", 0) == 1
-    assert after["TransactWriteItems"] - before.get("TransactWriteItems", 0) == 1
+
+    def delta(target):
+        return after.get(target, 0) - before.get(target, 0)
+
+    assert delta("DynamoDB_20120810.GetItem") == 1
+    assert delta("DynamoDB_20120810.TransactWriteItems") == 1
+    assert delta("DynamoDBStreams_20120810.GetRecords") == 1
+    assert "GetItem" not in after and "GetRecords" not in after
+    client.delete_table(TableName=table)
 
 
 def streamed_table(client, prefix: str):

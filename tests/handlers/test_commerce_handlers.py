@@ -1,12 +1,15 @@
 """Commerce functions (issue 4): each real module, driven by events/*.json, against moto."""
 
 import json
+from datetime import datetime
 
 import boto3
 import pytest
 from pydantic import ValidationError
 
+from shop.adapters.clients import dynamodb_client
 from tests.handlers.conftest import (
+    IDEMPOTENCY_TABLE_NAME,
     TABLE_NAME,
     as_user,
     assert_problem,
@@ -347,8 +350,14 @@ def test_given_bad_query_when_listing_orders_then_422(invoke, query):
 def test_given_placed_order_when_cancelled_then_200_stock_back_version_up_and_again_409(invoke, order):
     placed, product = order
     response = invoke("cancel_order", at("cancel_order", order_id=placed["id"]))
-    assert response["statusCode"] == 200 and body_of(response)["status"] == "CANCELLED"
+    cancelled = body_of(response)
+    assert response["statusCode"] == 200 and cancelled["status"] == "CANCELLED"
     assert product_item(product["id"]) == (5, 3)
+    # The order and the stock it gave back changed in one transaction, stamped alike.
+    updated_at = datetime.fromisoformat(cancelled["updated_at"])
+    assert updated_at >= datetime.fromisoformat(placed["updated_at"])
+    assert datetime.fromisoformat(product_raw(product["id"])["updated_at"]["S"]) == updated_at
+    assert body_of(invoke("get_order", at("get_order", order_id=placed["id"]))) == cancelled
     assert_problem(invoke("cancel_order", at("cancel_order", order_id=placed["id"])), 409, "invalid-status-transition")
     assert product_item(product["id"]) == (5, 3)
 
@@ -437,3 +446,265 @@ def test_given_missing_idempotency_table_name_when_cold_starting_checkout_then_i
     idempotency_settings.cache_clear()
     with pytest.raises(ValidationError, match="IDEMPOTENCY_TABLE_NAME"):
         load_function("create_order")
+
+
+# Review fixes (issue 4): races between a checkout's reads and its transaction, against the real adapter.
+
+
+def request_for(key, user="customer-1", address=ADDRESS):
+    from shop.commerce_models import CheckoutRequest
+
+    return CheckoutRequest(user_id=user, idempotency_key=key, shipping_address=address)
+
+
+def meanwhile(run):
+    """The real CommerceTable, with `run` called once just before its first checkout transaction: what
+    other requests do between a checkout's reads and its commit."""
+    from shop.adapters.commerce_table import CommerceTable
+
+    class Interleaved(CommerceTable):
+        pending = True
+
+        def place(self, order, cart_revision, now):
+            if self.pending:
+                self.pending = False
+                run()
+            super().place(order, cart_revision, now)
+
+    return Interleaved(TABLE_NAME)
+
+
+def no_pause(_attempt):
+    pass
+
+
+def product_raw(product_id):
+    key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "PRODUCT"}}
+    return boto3.client("dynamodb").get_item(TableName=TABLE_NAME, Key=key).get("Item")
+
+
+def cart_lines(invoke, user="customer-1"):
+    return {line["product_id"]: line["quantity"] for line in body_of(invoke("get_cart", at("get_cart", user)))["items"]}
+
+
+def test_given_stale_checkout_when_cart_was_checked_out_and_refilled_meanwhile_then_old_lines_not_ordered_twice(
+    invoke, new_product, add
+):
+    from shop.services import orders
+
+    a, b = new_product(name="A", stock=5), new_product(name="B", stock=5)
+    add(a["id"], 1)
+
+    def other_checkout_then_refill():
+        assert checkout(invoke, key="K2")["statusCode"] == 201  # orders {A: 1}, empties the cart
+        add(b["id"], 1)
+
+    stale = orders.place_order(request_for("K1"), store=meanwhile(other_checkout_then_refill), back_off=no_pause)
+    # The stale checkout saw its cart change, read it again and ordered what it holds now: B only.
+    assert [line.product_id for line in stale.items] == [b["id"]]
+    assert product_item(a["id"]) == (4, 2) and product_item(b["id"]) == (4, 2)
+    assert cart_lines(invoke) == {}
+    assert len(body_of(invoke("list_orders", at("list_orders")))["items"]) == 2
+
+
+def test_given_checked_out_cart_then_it_is_emptied_not_deleted_and_its_revision_goes_on(invoke, new_product, add):
+    from shop.adapters.commerce_table import CommerceTable
+
+    product = new_product()
+    add(product["id"], 1)
+    before = CommerceTable(TABLE_NAME).get_cart("customer-1").revision
+    assert checkout(invoke)["statusCode"] == 201
+    after = CommerceTable(TABLE_NAME).get_cart("customer-1")
+    assert after.lines == {} and after.revision == before + 1
+    add(product["id"], 1)
+    assert CommerceTable(TABLE_NAME).get_cart("customer-1").revision == before + 2
+
+
+def test_given_price_changed_between_read_and_commit_then_retried_and_ordered_at_the_new_price(
+    invoke, new_product, add
+):
+    from shop.services import orders
+
+    product = new_product(price_cents=2500, stock=5)
+    add(product["id"], 2)
+
+    def reprice():
+        boto3.client("dynamodb").update_item(
+            TableName=TABLE_NAME,
+            Key={"pk": {"S": f"PRODUCT#{product['id']}"}, "sk": {"S": "PRODUCT"}},
+            UpdateExpression="SET price_cents = :p, version = version + :one",
+            ExpressionAttributeValues={":p": {"N": "3000"}, ":one": {"N": "1"}},
+        )
+
+    order = orders.place_order(request_for("K1"), store=meanwhile(reprice), back_off=no_pause)
+    assert (order.items[0].unit_price_cents, order.total_cents) == (3000, 6000)
+    assert product_item(product["id"]) == (3, 3)
+
+
+def test_given_product_deleted_between_read_and_commit_then_its_line_drops_out_not_409(invoke, new_product, add):
+    from shop.services import orders
+
+    kettle, mug = new_product(stock=5), new_product(name="Mug", stock=5)
+    add(kettle["id"], 1)
+    add(mug["id"], 1)
+
+    def delete_kettle():
+        evt = {
+            **event("delete_product"),
+            "path": f"/products/{kettle['id']}",
+            "pathParameters": {"product_id": kettle["id"]},
+        }
+        assert invoke("delete_product", evt)["statusCode"] == 204
+
+    order = orders.place_order(request_for("K1"), store=meanwhile(delete_kettle), back_off=no_pause)
+    assert [line.product_id for line in order.items] == [mug["id"]]
+    assert product_raw(kettle["id"]) is None and product_item(mug["id"]) == (4, 2)
+
+
+def clear_idempotency_records():
+    """What a lost record looks like: the function died after its commit, or the record expired."""
+    client = boto3.client("dynamodb")
+    for item in client.scan(TableName=IDEMPOTENCY_TABLE_NAME)["Items"]:
+        client.delete_item(TableName=IDEMPOTENCY_TABLE_NAME, Key={"id": item["id"]})
+
+
+@pytest.mark.parametrize("refilled", [True, False])
+def test_given_committed_checkout_whose_idempotency_record_is_lost_when_retried_then_same_order_nothing_changes(
+    invoke, order, add, refilled
+):
+    placed, product = order
+    clear_idempotency_records()
+    if refilled:
+        add(product["id"], 1)
+    response = checkout(invoke)
+    assert response["statusCode"] == 201 and body_of(response) == placed
+    assert header(response, "Location") == f"/v1/orders/{placed['id']}"
+    assert product_item(product["id"]) == (3, 2)
+    assert cart_lines(invoke) == ({product["id"]: 1} if refilled else {})
+    assert [o["id"] for o in body_of(invoke("list_orders", at("list_orders")))["items"]] == [placed["id"]]
+
+
+def test_given_idempotency_table_unavailable_when_checking_out_then_503_and_nothing_changes(invoke, new_product, add):
+    product = new_product(stock=5)
+    add(product["id"], 1)
+    boto3.client("dynamodb").delete_table(TableName=IDEMPOTENCY_TABLE_NAME)
+    assert_problem(checkout(invoke), 503, "checkout-unavailable")
+    assert product_item(product["id"]) == (5, 1) and cart_lines(invoke) == {product["id"]: 1}
+
+
+def transaction_conflicts(monkeypatch, times):
+    """DynamoDB's answer to a transaction touching an item another transaction holds, `times` times (the
+    local DynamoDB is serialised and never gives it); then the real call. Returns the calls made."""
+    client = dynamodb_client()
+    real = client.transact_write_items
+    calls = []
+
+    def transact_write_items(**kwargs):
+        calls.append(kwargs)
+        if len(calls) > times:
+            return real(**kwargs)
+        reasons = [{"Code": "None"} for _ in kwargs["TransactItems"]]
+        reasons[0] = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+        raise client.exceptions.TransactionCanceledException(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": reasons,
+            },
+            "TransactWriteItems",
+        )
+
+    monkeypatch.setattr(client, "transact_write_items", transact_write_items)
+    return calls
+
+
+def test_given_transaction_conflicts_beyond_cart_retries_when_checking_out_then_201_and_stock_taken_once(
+    invoke, new_product, add, monkeypatch
+):
+    from shop.services.orders import MAX_CHECKOUT_ATTEMPTS
+
+    product = new_product(stock=5)
+    add(product["id"], 2)
+    calls = transaction_conflicts(monkeypatch, MAX_CHECKOUT_ATTEMPTS + 1)
+    response = checkout(invoke)
+    assert response["statusCode"] == 201, response
+    assert len(calls) == MAX_CHECKOUT_ATTEMPTS + 2 and product_item(product["id"]) == (3, 2)
+
+
+def test_given_endless_transaction_conflicts_when_checking_out_then_409_too_many_conflicts(
+    invoke, new_product, add, monkeypatch
+):
+    product = new_product(stock=5)
+    add(product["id"], 2)
+    transaction_conflicts(monkeypatch, 10**6)
+    assert_problem(checkout(invoke), 409, "too-many-conflicts")
+    assert product_item(product["id"]) == (5, 1) and cart_lines(invoke) == {product["id"]: 2}
+
+
+def test_given_transaction_conflicts_when_cancelling_then_200_and_stock_back_once(invoke, order, monkeypatch):
+    from shop.services.orders import MAX_CHECKOUT_ATTEMPTS
+
+    placed, product = order
+    calls = transaction_conflicts(monkeypatch, MAX_CHECKOUT_ATTEMPTS + 1)
+    response = invoke("cancel_order", at("cancel_order", order_id=placed["id"]))
+    assert response["statusCode"] == 200 and body_of(response)["status"] == "CANCELLED"
+    assert len(calls) == MAX_CHECKOUT_ATTEMPTS + 2 and product_item(product["id"]) == (5, 3)
+
+
+def conditional_check_failed(operation):
+    client = dynamodb_client()
+
+    def fail(**kwargs):
+        raise client.exceptions.ConditionalCheckFailedException(
+            {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
+            operation,
+        )
+
+    return fail
+
+
+def test_given_cart_write_that_keeps_losing_races_when_putting_line_then_409_not_500(invoke, new_product, monkeypatch):
+    product = new_product()
+    client = dynamodb_client()
+    # The update finds no cart, the create finds one: as if another request kept replacing it.
+    monkeypatch.setattr(client, "update_item", conditional_check_failed("UpdateItem"))
+    monkeypatch.setattr(client, "put_item", conditional_check_failed("PutItem"))
+    response = invoke("put_cart_item", with_body(at("put_cart_item", product_id=product["id"]), {"quantity": 1}))
+    assert_problem(response, 409, "too-many-conflicts")
+
+
+@pytest.mark.parametrize("route", ["get_cart", "put_cart_item", "delete_cart_item"])
+def test_given_product_reads_kept_unprocessed_when_using_a_cart_route_then_409_not_500(
+    invoke, new_product, add, monkeypatch, route
+):
+    kettle, mug = new_product(), new_product(name="Mug")
+    add(kettle["id"], 1)
+    add(mug["id"], 1)
+    client = dynamodb_client()
+
+    def batch_get_item(**kwargs):  # throttled: every key comes back unprocessed
+        return {"Responses": {}, "UnprocessedKeys": kwargs["RequestItems"]}
+
+    monkeypatch.setattr(client, "batch_get_item", batch_get_item)
+    evt = at(route, product_id=kettle["id"]) if route != "get_cart" else at(route)
+    if route == "put_cart_item":
+        evt = with_body(evt, {"quantity": 2})
+    assert_problem(invoke(route, evt), 409, "too-many-conflicts")
+
+
+def test_given_product_when_putting_cart_line_then_its_existence_is_read_strongly_consistent(
+    invoke, new_product, monkeypatch
+):
+    product = new_product()
+    client = dynamodb_client()
+    real = client.get_item
+    reads = []
+
+    def get_item(**kwargs):
+        reads.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "get_item", get_item)
+    response = invoke("put_cart_item", with_body(at("put_cart_item", product_id=product["id"]), {"quantity": 1}))
+    assert response["statusCode"] == 200
+    product_reads = [read for read in reads if read["Key"]["pk"]["S"] == f"PRODUCT#{product['id']}"]
+    assert product_reads and all(read.get("ConsistentRead") is True for read in product_reads)

@@ -22,7 +22,10 @@ def test_given_every_domain_error_then_it_maps_to_a_client_error_or_a_retryable_
     assert unmapped == set()
     # 503 only for a dependency that is down: the client may retry; nothing maps to a 500.
     assert all(400 <= kind.status < 500 or kind.status == 503 for kind in api.PROBLEM_TYPES.values())
-    assert {cls for cls, kind in api.PROBLEM_TYPES.items() if kind.status >= 500} == {errors.SearchUnavailable}
+    assert {cls for cls, kind in api.PROBLEM_TYPES.items() if kind.status >= 500} == {
+        errors.SearchUnavailable,
+        errors.CheckoutUnavailable,
+    }
 
 
 def test_given_subclass_of_mapped_error_then_parent_mapping_applies():

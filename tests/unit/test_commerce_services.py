@@ -1,15 +1,18 @@
 """Cart and order rules (issue 4) against in-memory stores, idempotency included."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+from pydantic import TypeAdapter
 
-from shop.commerce_models import MAX_CART_LINES, CheckoutRequest, ShippingAddress
+from shop.commerce_models import MAX_CART_LINES, CheckoutRequest, OrderId, ShippingAddress
 from shop.errors import (
     CartEmpty,
     CartFull,
+    CheckoutUnavailable,
     IdempotencyKeyReused,
     InvalidCursor,
     InvalidTransition,
@@ -19,6 +22,7 @@ from shop.errors import (
     ProductNotFound,
     RequestInProgress,
     TooManyConflicts,
+    WriteConflict,
 )
 from shop.models import ProductCreate
 from shop.services import carts, orders, products
@@ -51,7 +55,8 @@ def request(user="ada", key="key-1", address=ADDRESS):
 
 
 def place(store, clock, user="ada"):
-    return orders.place_order(request(user), store=store, clock=clock)
+    """A checkout under a key of its own (one key places one order)."""
+    return orders.place_order(request(user, key=str(uuid.uuid4())), store=store, clock=clock)
 
 
 # Carts
@@ -181,6 +186,175 @@ def test_given_cart_changing_on_every_attempt_then_conflict_after_bounded_attemp
     assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS and pauses == [1, 2]
 
 
+class Meanwhile(FakeCommerceStore):
+    """The fake store, with `meanwhile` run once just before the first `place`: what other requests do
+    between the checkout's reads and its transaction."""
+
+    def __init__(self, store, meanwhile):
+        super().__init__(store.catalog)
+        self.carts, self.orders = store.carts, store.orders
+        self.meanwhile = meanwhile
+
+    def place(self, order, cart_revision, now):
+        if self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        super().place(order, cart_revision, now)
+
+
+def test_given_cart_checked_out_and_refilled_during_a_stale_checkout_then_old_lines_not_ordered_twice(store, clock):
+    a, b = new_product(store, clock, name="A", stock=5), new_product(store, clock, name="B", stock=5)
+    carts.set_cart_line("ada", a.id, 1, store=store, clock=clock)
+
+    def other_checkout_then_refill():
+        orders.place_order(request(key="k2"), store=store, clock=clock)
+        carts.set_cart_line("ada", b.id, 1, store=store, clock=clock)
+
+    stale = orders.place_order(request(key="k1"), store=Meanwhile(store, other_checkout_then_refill), clock=clock)
+    assert [line.product_id for line in stale.items] == [b.id]
+    assert (store.catalog.products[a.id].stock, store.catalog.products[b.id].stock) == (4, 4)
+    assert carts.view_cart("ada", store=store).items == []
+
+
+def test_given_price_changed_during_checkout_then_retried_and_charged_the_new_price(store, clock):
+    kettle = new_product(store, clock, price_cents=2999)
+    carts.set_cart_line("ada", kettle.id, 2, store=store, clock=clock)
+
+    def reprice():
+        products.update_product(kettle.id, products.ProductUpdate(price_cents=3500), store=store.catalog)
+
+    order = orders.place_order(request(), store=Meanwhile(store, reprice), clock=clock, back_off=lambda _: None)
+    assert (order.items[0].unit_price_cents, order.total_cents) == (3500, 7000)
+
+
+def test_given_product_deleted_during_checkout_then_its_line_drops_out_not_out_of_stock(store, clock):
+    kettle, apron = new_product(store, clock), new_product(store, clock, name="Apron")
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    carts.set_cart_line("ada", apron.id, 1, store=store, clock=clock)
+
+    def delete():
+        products.delete_product(kettle.id, store=store.catalog)
+
+    order = orders.place_order(request(), store=Meanwhile(store, delete), clock=clock, back_off=lambda _: None)
+    assert [line.product_id for line in order.items] == [apron.id]
+
+
+def test_given_user_and_key_then_order_id_is_a_stable_uuid4_of_both():
+    order_id = orders.order_id_for("ada", "key-1")
+    assert TypeAdapter(OrderId).validate_python(order_id) == order_id
+    assert orders.order_id_for("ada", "key-1") == order_id
+    others = {
+        orders.order_id_for("bob", "key-1"),
+        orders.order_id_for("ada", "key-2"),
+        orders.order_id_for("ad", "akey-1"),
+    }
+    assert order_id not in others and len(others) == 3
+
+
+@pytest.mark.parametrize("refilled", [True, False])
+def test_given_committed_checkout_when_run_again_without_its_idempotency_record_then_same_order_nothing_changes(
+    store, clock, refilled
+):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    first = orders.place_order(request(), store=store, clock=clock)
+    if refilled:
+        carts.set_cart_line("ada", kettle.id, 2, store=store, clock=clock)
+    again = orders.place_order(request(), store=store, clock=clock)
+    assert again == first and len(store.orders) == 1
+    assert store.catalog.products[kettle.id].stock == 3
+    assert [line.quantity for line in carts.view_cart("ada", store=store).items] == ([2] if refilled else [])
+
+
+def test_given_committed_checkout_when_same_key_comes_back_with_another_address_then_key_reused(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    orders.place_order(request(), store=store, clock=clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    with pytest.raises(IdempotencyKeyReused):
+        orders.place_order(request(address=OTHER_ADDRESS), store=store, clock=clock)
+    assert len(store.orders) == 1 and store.catalog.products[kettle.id].stock == 3
+
+
+class Monotonic:
+    """A monotonic clock that moves only when told to: each back-off pause advances it by `step` seconds."""
+
+    def __init__(self, step):
+        self.now, self.step, self.pauses = 0.0, step, []
+
+    def __call__(self):
+        return self.now
+
+    def back_off(self, attempt):
+        self.pauses.append(attempt)
+        self.now += self.step
+
+
+def test_given_transaction_conflicts_beyond_cart_attempts_then_retried_separately_and_placed(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    store.transaction_conflicts = orders.MAX_CHECKOUT_ATTEMPTS + 2
+    timer = Monotonic(step=0.01)
+    order = orders.place_order(request(), store=store, clock=clock, back_off=timer.back_off, monotonic=timer)
+    assert order.status == "PLACED" and store.catalog.products[kettle.id].stock == 3
+    assert store.place_calls == orders.MAX_CHECKOUT_ATTEMPTS + 3
+    assert timer.pauses == list(range(1, orders.MAX_CHECKOUT_ATTEMPTS + 3))
+
+
+def test_given_endless_transaction_conflicts_then_too_many_conflicts_after_bounded_attempts(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    store.transaction_conflicts = 10**6
+    timer = Monotonic(step=0.0)
+    with pytest.raises(TooManyConflicts):
+        orders.place_order(request(), store=store, clock=clock, back_off=timer.back_off, monotonic=timer)
+    assert store.place_calls == orders.MAX_TRANSACTION_CONFLICTS and store.orders == {}
+
+
+def test_given_transaction_conflicts_past_the_time_budget_then_too_many_conflicts(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    store.transaction_conflicts = 10**6
+    timer = Monotonic(step=orders.CONFLICT_BUDGET_SECONDS / 2)
+    with pytest.raises(TooManyConflicts):
+        orders.place_order(request(), store=store, clock=clock, back_off=timer.back_off, monotonic=timer)
+    assert store.place_calls == 3 < orders.MAX_TRANSACTION_CONFLICTS
+
+
+def test_given_transaction_conflicts_when_cancelling_then_retried_and_cancelled(store, clock):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    order = place(store, clock)
+    store.transaction_conflicts = orders.MAX_CHECKOUT_ATTEMPTS + 1
+    timer = Monotonic(step=0.01)
+    cancelled = orders.cancel_order(order.id, "ada", store=store, clock=clock, back_off=timer.back_off, monotonic=timer)
+    assert cancelled.status == "CANCELLED" and store.cancel_calls == orders.MAX_CHECKOUT_ATTEMPTS + 2
+    assert store.catalog.products[kettle.id].stock == 4
+
+
+class ChangingCart(FakeCommerceStore):
+    """A cart store whose writes and product reads keep losing races, as CommerceTable reports them."""
+
+    def set_line(self, user_id, product_id, quantity, max_lines, now):
+        raise WriteConflict("the cart kept changing")
+
+    def get_products(self, product_ids):
+        raise WriteConflict("products could not be read")
+
+
+def test_given_cart_store_conflicting_then_every_cart_operation_answers_too_many_conflicts(store, clock):
+    kettle = new_product(store, clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    changing = ChangingCart(store.catalog)
+    changing.carts = store.carts
+    with pytest.raises(TooManyConflicts):
+        carts.set_cart_line("ada", kettle.id, 2, store=changing, clock=clock)
+    with pytest.raises(TooManyConflicts):
+        carts.view_cart("ada", store=changing)
+    with pytest.raises(TooManyConflicts):
+        carts.remove_cart_line("ada", "0b4c7a1e-3f6d-4a5b-9c8d-000000000000", store=changing, clock=clock)
+
+
 # Idempotent checkout
 
 
@@ -257,6 +431,24 @@ def test_given_checkout_in_progress_when_same_key_arrives_then_request_in_progre
     assert checkout(reentrant, idempotency, request()).id == seen[0]
 
 
+class BrokenIdempotencyStore(InMemoryIdempotencyStore):
+    """The idempotency table unreachable: every record write fails as boto3 would."""
+
+    def _put_record(self, data_record):
+        raise ConnectionError("idempotency table unreachable")
+
+
+def test_given_idempotency_records_unavailable_when_checking_out_then_checkout_unavailable_and_nothing_placed(
+    store, clock, idempotency
+):
+    _, config = idempotency
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    with pytest.raises(CheckoutUnavailable):
+        orders.checkout(request(), store=store, persistence=BrokenIdempotencyStore(), config=config)
+    assert store.orders == {} and store.catalog.products[kettle.id].stock == 4
+
+
 # Reading, cancelling, fulfilment
 
 
@@ -302,8 +494,10 @@ def test_given_placed_order_when_cancelled_then_stock_back_once_and_second_cance
     kettle = new_product(store, clock, stock=4)
     carts.set_cart_line("ada", kettle.id, 3, store=store, clock=clock)
     order = place(store, clock)
-    assert orders.cancel_order(order.id, "ada", store=store, clock=clock).status == "CANCELLED"
-    assert store.catalog.products[kettle.id].stock == 4
+    cancelled = orders.cancel_order(order.id, "ada", store=store, clock=clock)
+    assert cancelled.status == "CANCELLED" and cancelled.updated_at > order.updated_at
+    after = store.catalog.products[kettle.id]
+    assert (after.stock, after.updated_at) == (4, cancelled.updated_at)
     with pytest.raises(InvalidTransition):
         orders.cancel_order(order.id, "ada", store=store, clock=clock)
     assert store.catalog.products[kettle.id].stock == 4

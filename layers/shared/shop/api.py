@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shop.errors import (
     CartEmpty,
     CartFull,
+    CheckoutUnavailable,
     Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
@@ -92,6 +93,7 @@ PROBLEM_TYPES |= {
         HTTPStatus.CONFLICT, "idempotency-key-reused", "Idempotency-Key reused with a different body"
     ),
     RequestInProgress: ProblemType(HTTPStatus.CONFLICT, "request-in-progress", "Request with this key in progress"),
+    CheckoutUnavailable: ProblemType(HTTPStatus.SERVICE_UNAVAILABLE, "checkout-unavailable", "Checkout is unavailable"),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")
 ROUTE_NOT_FOUND = ProblemType(HTTPStatus.NOT_FOUND, "route-not-found", "No such route")

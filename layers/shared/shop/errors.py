@@ -137,6 +137,29 @@ class RequestInProgress(ShopError):
         super().__init__("a checkout with this Idempotency-Key is in progress; retry shortly for its result")
 
 
+class CheckoutUnavailable(ShopError):
+    """The idempotency records cannot be read or written right now, so checkout cannot promise to run
+    at most once; the client retries with the same Idempotency-Key."""
+
+    def __init__(self) -> None:
+        super().__init__("checkout is unavailable right now; retry shortly with the same Idempotency-Key")
+
+
 class WriteConflict(Exception):
-    """A conditional write lost a race that a fresh read may win (the cart changed, a transaction
-    conflicted): the service retries a bounded number of times. Not a ShopError on purpose."""
+    """A conditional write lost a race that a fresh read may win (the cart, a price or a product changed):
+    the service retries a bounded number of times. Not a ShopError on purpose."""
+
+
+class TransactionConflict(WriteConflict):
+    """DynamoDB cancelled a transaction because another one touched the same item at the same moment.
+    Nothing the caller read is known to be stale, so it is retried more often (under a time budget)
+    than a changed cart is."""
+
+
+class OrderExists(Exception):
+    """The order id (derived from the caller and their Idempotency-Key) is taken: this checkout already
+    committed, in an earlier invocation whose result the idempotency record no longer holds."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id!r} already exists")
+        self.order_id = order_id

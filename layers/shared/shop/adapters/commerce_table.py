@@ -2,6 +2,8 @@
 
 Item layout, beside the catalog's products (pk = "PRODUCT#<id>", sk = "PRODUCT"):
     cart:   pk = "USER#<user_id>", sk = "CART"; `lines` maps product id -> quantity; `revision` counts writes
+            (checkout empties `lines` and bumps `revision`, never deletes the cart: a deleted cart would be
+            recreated at revision 1, and a checkout that read revision 1 earlier would pass its condition)
     order:  pk = "ORDER#<id>",     sk = "ORDER"
             gsi1pk = "ORDERS#<user_id>", gsi1sk = "<created_at>#<id>"   -> one user's orders, newest first
 No cart or order item has sk "PRODUCT" or a catalog index key, so neither reaches the catalog's listings
@@ -22,7 +24,15 @@ from shop.adapters.products_table import ProductsTable, product_key
 from shop.adapters.products_table import _from_item as product_from_item
 from shop.commerce_models import CANCELLED, PLACED, Order
 from shop.cursor import rfc3339
-from shop.errors import CartFull, InvalidTransition, OrderNotFound, OutOfStock, WriteConflict
+from shop.errors import (
+    CartFull,
+    InvalidTransition,
+    OrderExists,
+    OrderNotFound,
+    OutOfStock,
+    TransactionConflict,
+    WriteConflict,
+)
 from shop.models import Product
 
 CART = "CART"
@@ -104,8 +114,17 @@ def _order_from_item(item: dict[str, Any]) -> Order:
     return Order.model_validate(_deserialize(item))
 
 
+# Cancellation reasons that say nothing about the items' contents: another transaction held an item, or
+# the table was throttled. The same transaction may pass as it is a moment later.
+TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def _cancellation(error: Any) -> list[dict[str, Any]]:
+    return list(error.response.get("CancellationReasons", []))
+
+
 def _reasons(error: Any) -> list[str]:
-    return [reason.get("Code") or "None" for reason in error.response.get("CancellationReasons", [])]
+    return [reason.get("Code") or "None" for reason in _cancellation(error)]
 
 
 class CommerceTable:
@@ -115,7 +134,8 @@ class CommerceTable:
     # Products, as the cart and checkout read them.
 
     def get_product(self, product_id: str) -> Product:
-        return ProductsTable(self.table_name).get(product_id)
+        # Strongly consistent: a product created a moment ago must not answer 404 to the cart.
+        return ProductsTable(self.table_name).get(product_id, consistent=True)
 
     def get_products(self, product_ids: Iterable[str]) -> dict[str, Product]:
         """The products that exist among product_ids, strongly consistent; one BatchGetItem per 100 ids."""
@@ -222,7 +242,12 @@ class CommerceTable:
 
     def place(self, order: Order, cart_revision: int, now: datetime) -> None:
         """One transaction: every line's stock decremented (never below zero, version + 1 so that the search
-        index follows), the order written, the cart deleted unless it changed since it was read."""
+        index follows) while its price and currency are still those of the order, the order written unless
+        its id is taken, the cart emptied (revision + 1) unless it changed since it was read.
+
+        Raises OrderExists when the order was placed before (same id), OutOfStock when only stock is
+        short, TransactionConflict when DynamoDB cancelled it for a concurrent transaction, and
+        WriteConflict when something read before has changed (cart, price, a product deleted)."""
         stamp = rfc3339(now)
         products = [
             {
@@ -230,13 +255,27 @@ class CommerceTable:
                     "TableName": self.table_name,
                     "Key": product_key(line.product_id),
                     "UpdateExpression": "SET #stock = #stock - :qty, #version = #version + :one, #updated_at = :now",
-                    "ConditionExpression": "attribute_exists(pk) AND #stock >= :qty",
+                    # The price is checked at commit so the order is never charged at a price that has
+                    # already changed; the current item comes back on failure to tell why it failed.
+                    "ConditionExpression": "attribute_exists(pk) AND #stock >= :qty "
+                    "AND #price = :price AND #currency = :currency",
                     "ExpressionAttributeNames": {
                         "#stock": "stock",
                         "#version": "version",
                         "#updated_at": "updated_at",
+                        "#price": "price_cents",
+                        "#currency": "currency",
                     },
-                    "ExpressionAttributeValues": _serialize({":qty": line.quantity, ":one": 1, ":now": stamp}),
+                    "ExpressionAttributeValues": _serialize(
+                        {
+                            ":qty": line.quantity,
+                            ":one": 1,
+                            ":now": stamp,
+                            ":price": line.unit_price_cents,
+                            ":currency": order.currency,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
             for line in order.items
@@ -248,31 +287,49 @@ class CommerceTable:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        cart_delete = {
-            "Delete": {
+        cart_empty = {
+            "Update": {
                 "TableName": self.table_name,
                 "Key": cart_key(order.user_id),
+                "UpdateExpression": "SET #lines = :empty, #revision = #revision + :one, #updated_at = :now",
                 "ConditionExpression": "#revision = :revision",
-                "ExpressionAttributeNames": {"#revision": "revision"},
-                "ExpressionAttributeValues": _serialize({":revision": cart_revision}),
+                "ExpressionAttributeNames": {"#lines": "lines", "#revision": "revision", "#updated_at": "updated_at"},
+                "ExpressionAttributeValues": _serialize(
+                    {":empty": {}, ":one": 1, ":now": stamp, ":revision": cart_revision}
+                ),
             }
         }
         client = dynamodb_client()
         try:
-            client.transact_write_items(TransactItems=[*products, order_put, cart_delete])
+            client.transact_write_items(TransactItems=[*products, order_put, cart_empty])
         except client.exceptions.TransactionCanceledException as error:
-            reasons = _reasons(error)
-            short = [
-                line.product_id
-                for line, code in zip(order.items, reasons, strict=False)
-                if code == "ConditionalCheckFailed"
-            ]
-            cart_changed = len(reasons) == len(products) + 2 and reasons[-1] == "ConditionalCheckFailed"
-            if short and not cart_changed:
+            reasons = _cancellation(error)
+            codes = _reasons(error)
+            # Without one reason per item nothing can be told apart: read everything again.
+            if len(codes) != len(products) + 2:
+                raise WriteConflict(f"checkout cancelled: {codes}") from error
+            if codes[len(products)] == "ConditionalCheckFailed":
+                raise OrderExists(order.id) from error
+            if TRANSIENT_REASONS.intersection(codes):
+                raise TransactionConflict(f"checkout cancelled: {codes}") from error
+            if codes[-1] == "ConditionalCheckFailed":
+                raise WriteConflict("checkout cancelled: the cart changed since it was read") from error
+            short: list[str] = []
+            for line, reason in zip(order.items, reasons[: len(products)], strict=True):
+                if reason.get("Code") != "ConditionalCheckFailed":
+                    continue
+                current = _deserialize(reason["Item"]) if reason.get("Item") else None
+                if (
+                    current is None
+                    or current.get("price_cents") != line.unit_price_cents
+                    or current.get("currency") != order.currency
+                ):
+                    # Deleted (its line drops out) or repriced since it was read: a fresh read decides.
+                    raise WriteConflict(f"checkout cancelled: product {line.product_id} changed") from error
+                short.append(line.product_id)
+            if short:
                 raise OutOfStock(short) from error
-            # The cart changed (its lines may differ now), or DynamoDB reported a conflict with a concurrent
-            # transaction: both may succeed on a fresh read.
-            raise WriteConflict(f"checkout cancelled: {reasons}") from error
+            raise WriteConflict(f"checkout cancelled: {codes}") from error
 
     def get_order(self, order_id: str) -> Order:
         response = dynamodb_client().get_item(TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True)
@@ -349,6 +406,8 @@ class CommerceTable:
                 if reasons and reasons[0] == "ConditionalCheckFailed":
                     current = self.get_order(order.id)
                     raise InvalidTransition(order.id, current.status, CANCELLED) from error
+                if TRANSIENT_REASONS.intersection(reasons):
+                    raise TransactionConflict(f"cancel cancelled: {reasons}") from error
                 gone = {
                     pid for pid, code in zip(restock, reasons[1:], strict=False) if code == "ConditionalCheckFailed"
                 }

@@ -122,8 +122,10 @@ class ProductsTable:
             ConditionExpression="attribute_not_exists(pk)",
         )
 
-    def get(self, product_id: str) -> Product:
-        response = dynamodb_client().get_item(TableName=self.table_name, Key=product_key(product_id))
+    def get(self, product_id: str, consistent: bool = False) -> Product:
+        response = dynamodb_client().get_item(
+            TableName=self.table_name, Key=product_key(product_id), ConsistentRead=consistent
+        )
         if "Item" not in response:
             raise ProductNotFound(product_id)
         return _from_item(response["Item"])

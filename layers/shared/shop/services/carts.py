@@ -1,11 +1,13 @@
 """Cart rules: one cart per user, priced at current catalog prices whenever it is shown."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from shop.commerce_models import MAX_CART_LINES, Cart, CartLine
+from shop.errors import TooManyConflicts, WriteConflict
 from shop.models import Product
 
 if TYPE_CHECKING:
@@ -48,6 +50,16 @@ def priced(lines: dict[str, int], products: dict[str, Product]) -> list[CartLine
     return sorted(priced_lines, key=lambda line: (line.name, line.product_id))
 
 
+@contextmanager
+def _conflicts_answered() -> Iterator[None]:
+    """The store already retried (a cart that kept changing, product reads DynamoDB kept unprocessed):
+    the client gets 409 too-many-conflicts to retry, not a 500."""
+    try:
+        yield
+    except WriteConflict as error:
+        raise TooManyConflicts() from error
+
+
 def _cart(cart: "StoredCart", store: CartStore) -> Cart:
     products = store.get_products(cart.lines) if cart.lines else {}
     lines = priced(cart.lines, products)
@@ -56,7 +68,8 @@ def _cart(cart: "StoredCart", store: CartStore) -> Cart:
 
 def view_cart(user_id: str, store: CartStore | None = None) -> Cart:
     store = store or default_store()
-    return _cart(store.get_cart(user_id), store)
+    with _conflicts_answered():
+        return _cart(store.get_cart(user_id), store)
 
 
 def set_cart_line(
@@ -68,11 +81,13 @@ def set_cart_line(
 ) -> Cart:
     store = store or default_store()
     store.get_product(product_id)  # ProductNotFound (404) before anything is written
-    return _cart(store.set_line(user_id, product_id, quantity, MAX_CART_LINES, clock()), store)
+    with _conflicts_answered():
+        return _cart(store.set_line(user_id, product_id, quantity, MAX_CART_LINES, clock()), store)
 
 
 def remove_cart_line(
     user_id: str, product_id: str, store: CartStore | None = None, clock: Callable[[], datetime] = _now
 ) -> Cart:
     store = store or default_store()
-    return _cart(store.remove_line(user_id, product_id, clock()), store)
+    with _conflicts_answered():
+        return _cart(store.remove_line(user_id, product_id, clock()), store)

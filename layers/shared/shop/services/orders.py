@@ -1,6 +1,7 @@
 """Order rules: checkout (at most once per Idempotency-Key), reading, cancelling, fulfilment."""
 
 import hashlib
+import json
 import random
 import time
 import uuid
@@ -23,12 +24,15 @@ from shop.commerce_models import (
 from shop.cursor import decode_cursor, encode_cursor, rfc3339
 from shop.errors import (
     CartEmpty,
+    CheckoutUnavailable,
     IdempotencyKeyReused,
     InvalidTransition,
     MixedCurrencies,
+    OrderExists,
     OrderNotFound,
     RequestInProgress,
     TooManyConflicts,
+    TransactionConflict,
     WriteConflict,
 )
 from shop.models import Product
@@ -42,8 +46,14 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-# A checkout re-reads the cart and tries again when it lost a race; a few times, then the client decides.
+# A checkout re-reads the cart and tries again when what it read changed; a few times, then the client decides.
 MAX_CHECKOUT_ATTEMPTS = 3
+# DynamoDB cancels transactions that touch an item another transaction holds (popular products under load):
+# nothing read is stale, so these are retried more often, within a time budget well inside the function's
+# 10 s timeout (each pause is at most MAX_PAUSE_SECONDS, so the budget is overrun by one pause at most).
+MAX_TRANSACTION_CONFLICTS = 12
+CONFLICT_BUDGET_SECONDS = 2.5
+MAX_PAUSE_SECONDS = 0.25
 # Fulfilment moves forward one step at a time: the status each target may only be reached from.
 TRANSITIONS: dict[str, OrderStatus] = {SHIPPED: PLACED, DELIVERED: SHIPPED}
 
@@ -70,30 +80,70 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+def order_id_for(user_id: str, idempotency_key: str) -> str:
+    """The order id of the caller's checkout under this Idempotency-Key: the same on every retry, so a
+    checkout that committed but whose idempotency record was lost (the function died, the record expired)
+    finds its own order instead of placing a second one. A UUID4 in form (version and variant bits set),
+    as OrderId requires; JSON keeps the pair unambiguous whatever characters the user id holds."""
+    digest = hashlib.sha256(json.dumps([user_id, idempotency_key]).encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def _back_off(attempt: int) -> None:
     """Full jitter before another attempt, so that transactions that conflicted do not collide again."""
-    time.sleep(random.uniform(0, 0.025 * 2**attempt))  # noqa: S311 - timing jitter, not a secret
+    pause = min(MAX_PAUSE_SECONDS, 0.025 * 2**attempt)
+    time.sleep(random.uniform(0, pause))  # noqa: S311 - timing jitter, not a secret
+
+
+def _retrying[T](attempt: Callable[[], T], back_off: Callable[[int], None], monotonic: Callable[[], float]) -> T:
+    """attempt() until it stops conflicting: a changed read a few times, a DynamoDB transaction conflict
+    more often but only within CONFLICT_BUDGET_SECONDS; then TooManyConflicts (409)."""
+    deadline = monotonic() + CONFLICT_BUDGET_SECONDS
+    changed = conflicted = 0
+    while True:
+        try:
+            return attempt()
+        except TransactionConflict:
+            conflicted += 1
+            if conflicted >= MAX_TRANSACTION_CONFLICTS or monotonic() >= deadline:
+                raise TooManyConflicts() from None
+        except WriteConflict:
+            changed += 1
+            if changed >= MAX_CHECKOUT_ATTEMPTS:
+                raise TooManyConflicts() from None
+        back_off(changed + conflicted)
+
+
+def _placed_before(store: "OrderStore", order_id: str, request: CheckoutRequest) -> Order | None:
+    """The order this (user, Idempotency-Key) placed in an earlier invocation, if any."""
+    try:
+        order = store.get_order(order_id)
+    except OrderNotFound:
+        return None
+    # Another user's order would take a SHA-256 collision; never hand it out all the same: a new key works.
+    if order.user_id != request.user_id or order.shipping_address != request.shipping_address:
+        # As Powertools would answer while it still held the record: the key was used for another body.
+        raise IdempotencyKeyReused()
+    return order
 
 
 def place_order(
     request: CheckoutRequest,
     store: OrderStore | None = None,
     clock: Callable[[], datetime] = _now,
-    new_id: Callable[[], str] = _new_id,
     back_off: Callable[[int], None] = _back_off,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Order:
     """Turn the caller's cart into an order: names and prices as they are now, stock taken, cart emptied,
-    all in one transaction. Lines of deleted products are dropped (as the cart shows them)."""
-    store = store or default_store()
-    for attempt in range(MAX_CHECKOUT_ATTEMPTS):
-        if attempt:
-            back_off(attempt)
-        cart = store.get_cart(request.user_id)
-        products = store.get_products(cart.lines) if cart.lines else {}
+    all in one transaction. Lines of deleted products are dropped (as the cart shows them). Runs at most
+    once per (user, Idempotency-Key) by itself: the order id derives from them, so a re-run after a
+    commit returns the order placed then and changes nothing."""
+    orders = store or default_store()
+    order_id = order_id_for(request.user_id, request.idempotency_key)
+
+    def attempt() -> Order:
+        cart = orders.get_cart(request.user_id)
+        products = orders.get_products(cart.lines) if cart.lines else {}
         lines = [
             OrderLine(
                 product_id=product_id,
@@ -105,14 +155,16 @@ def place_order(
             for product_id, quantity in sorted(cart.lines.items())
             if product_id in products
         ]
-        if not lines:
-            raise CartEmpty()
         currencies = sorted({products[line.product_id].currency for line in lines})
-        if len(currencies) > 1:
-            raise MixedCurrencies(currencies)
+        if not lines or len(currencies) > 1:
+            # The cart may be empty (or changed) because this very checkout committed before: answer that
+            # order rather than an error. Read only on this path, so a normal checkout pays nothing.
+            if (earlier := _placed_before(orders, order_id, request)) is not None:
+                return earlier
+            raise CartEmpty() if not lines else MixedCurrencies(currencies)
         now = clock()
         order = Order(
-            id=new_id(),
+            id=order_id,
             user_id=request.user_id,
             items=lines,
             total_cents=sum(line.line_total_cents for line in lines),
@@ -123,11 +175,15 @@ def place_order(
             updated_at=now,
         )
         try:
-            store.place(order, cart.revision, now)
-        except WriteConflict:
-            continue
+            orders.place(order, cart.revision, now)
+        except OrderExists:
+            earlier = _placed_before(orders, order_id, request)
+            if earlier is None:  # cannot happen: orders are never deleted
+                raise WriteConflict("the order vanished") from None
+            return earlier
         return order
-    raise TooManyConflicts()
+
+    return _retrying(attempt, back_off, monotonic)
 
 
 @cache
@@ -163,6 +219,11 @@ def checkout(
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyInconsistentStateError,
+        IdempotencyInvalidStatusError,
+        IdempotencyPersistenceConnectionError,
+        IdempotencyPersistenceConsistencyError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
     from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
@@ -180,6 +241,16 @@ def checkout(
         raise IdempotencyKeyReused() from error
     except IdempotencyAlreadyInProgressError as error:
         raise RequestInProgress() from error
+    except (
+        IdempotencyPersistenceLayerError,
+        IdempotencyInconsistentStateError,
+        IdempotencyInvalidStatusError,
+        IdempotencyPersistenceConnectionError,
+        IdempotencyPersistenceConsistencyError,
+    ) as error:
+        # The records could not be read or written (DynamoDB down or throttled, a record changing under
+        # Powertools): whether this key ran is unknown, so nothing runs now; the same key may be retried.
+        raise CheckoutUnavailable() from error
     return order
 
 
@@ -236,20 +307,14 @@ def cancel_order(
     store: OrderStore | None = None,
     clock: Callable[[], datetime] = _now,
     back_off: Callable[[int], None] = _back_off,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Order:
     """PLACED -> CANCELLED with the stock given back, in one transaction that only a PLACED order passes."""
-    store = store or default_store()
-    order = get_order(order_id, user_id, is_admin, store)
+    orders = store or default_store()
+    order = get_order(order_id, user_id, is_admin, orders)
     if order.status != PLACED:
         raise InvalidTransition(order_id, order.status, CANCELLED)
-    for attempt in range(MAX_CHECKOUT_ATTEMPTS):
-        if attempt:
-            back_off(attempt)
-        try:
-            return store.cancel(order, clock())
-        except WriteConflict:
-            continue
-    raise TooManyConflicts()
+    return _retrying(lambda: orders.cancel(order, clock()), back_off, monotonic)
 
 
 def update_order_status(
