@@ -107,17 +107,11 @@ def create_queues(endpoint: str, template: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def create_search_index(opensearch_endpoint: str, dynamodb_endpoint: str, template: dict[str, Any]) -> None:
-    """The search index and its alias, made by the same command an operator runs against AWS."""
-    environment = {
-        **api_environment(),
-        "OPENSEARCH_ENDPOINT": opensearch_endpoint,
-        "OPENSEARCH_AUTH": "none",
-        "TABLE_NAME": table_name(template),
-        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-    }
-    command = [sys.executable, "-m", "scripts.search_index", "ensure"]
-    if subprocess.run(command, cwd=REPO_ROOT, env=environment, check=False).returncode != 0:
+def create_search_index(env_file: Path) -> None:
+    """The search index and its alias, made by the same command an operator runs against AWS, configured
+    as the functions are (`env_file`)."""
+    command = [sys.executable, "-m", "scripts.search_index", "--local", "--env-file", str(env_file), "ensure"]
+    if subprocess.run(command, cwd=REPO_ROOT, env=api_environment(), check=False).returncode != 0:
         raise SystemExit(f"creating the search index failed: {' '.join(command)}")
 
 
@@ -207,10 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         queue_urls = create_queues(dynamodb_endpoint, template)
         # It stops by itself should this process die without cleaning up (it watches its parent's pid).
         opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
-        create_search_index(opensearch.url, dynamodb_endpoint, template)
         env_file = args.state_dir / "env.json"
         environment = function_environment(dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url)
         env_file.write_text(json.dumps(environment, indent=2))
+        create_search_index(env_file)
         api = subprocess.Popen(
             [
                 str(args.sam_python), "-m", "devstack.apigw",

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from devstack.common import free_port, wait_until_healthy
@@ -27,7 +28,7 @@ class RunningStack:
     state_dir: Path
     log: Path
 
-    @property
+    @cached_property
     def issuer(self) -> DevIssuer:
         return DevIssuer(self.state_dir)
 

@@ -76,11 +76,6 @@ def cold_starts() -> None:
         print(f"  {logical_id:44s} {seconds * 1000:7.0f} ms   {seconds / floor:4.2f}x")
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 def under_load(request: callable) -> list[float]:  # type: ignore[valid-type]
     def one(_: int) -> float:
         start = time.perf_counter()
@@ -117,8 +112,8 @@ def warm_latency() -> None:
         def direct() -> None:
             assert "Item" in dynamodb.get_item(TableName="ShopTable", Key=key)
 
-        api_p50, api_p99 = percentiles(under_load(via_api))
-        db_p50, db_p99 = percentiles(under_load(direct))
+        api_p50, api_p99 = bench_search.p50_p99(under_load(via_api))
+        db_p50, db_p99 = bench_search.p50_p99(under_load(direct))
     print(f"\nWarm latency, {REQUESTS} requests from {CLIENTS} concurrent clients")
     print(f"  {'GET /products/{id} via local stack':44s} p50 {api_p50 * 1000:6.1f} ms  p99 {api_p99 * 1000:6.1f} ms")
     print(f"  {'DynamoDB GetItem, same local DynamoDB':44s} p50 {db_p50 * 1000:6.1f} ms  p99 {db_p99 * 1000:6.1f} ms")

@@ -21,19 +21,14 @@ from pathlib import Path
 import requests
 
 from devstack.dynamodb import COUNTS_PATH
+from scripts.bench_search import p50_p99
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKOUTS = int(os.environ.get("BENCH_CHECKOUTS", "200"))
 CLIENTS = 8
 LINES = 3
 # The X-Amz-Target prefix of DynamoDB's API (not DynamoDB Streams', which the stream trigger polls).
 DYNAMODB_TARGET = "DynamoDB_20120810."
 ADDRESS = {"name": "Bench", "line1": "1 Bench St", "city": "Benchton", "postal_code": "B1", "country": "GB"}
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 class Stack:
@@ -142,8 +137,8 @@ def commerce_bench() -> None:
     with tempfile.TemporaryDirectory() as state, running_stack(Path(state)) as running:
         stack = Stack(running.url, running.dynamodb_url, Path(state))
         trips = round_trips(stack)
-        alone = _percentiles(checkout_latency(stack, 1, CHECKOUTS // 4))
-        loaded = _percentiles(checkout_latency(stack, CLIENTS, CHECKOUTS))
+        alone = p50_p99(checkout_latency(stack, 1, CHECKOUTS // 4))
+        loaded = p50_p99(checkout_latency(stack, CLIENTS, CHECKOUTS))
     print("\nCommerce: DynamoDB round trips per request (counted by the local DynamoDB, one request at a time)")
     for label, status, counts in trips:
         detail = ", ".join(f"{operation} {count}" for operation, count in sorted(counts.items()))

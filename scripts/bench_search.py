@@ -42,6 +42,10 @@ def quantile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+def p50_p99(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), quantile(samples, 0.99)
+
+
 def new_products(start: int) -> list[Any]:
     from shop.models import Product
 

@@ -11,8 +11,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
-from shop.adapters.commerce_table import StoredCart, order_position
+from shop.adapters.commerce_table import StoredCart
 from shop.commerce_models import Order
+from shop.cursor import position_of
 from shop.errors import (
     CartFull,
     InvalidTransition,
@@ -100,9 +101,9 @@ class FakeCommerceStore:
         return self.orders[order_id]
 
     def list_orders(self, user_id: str, limit: int, after: str | None) -> list[Order]:
-        mine = sorted((o for o in self.orders.values() if o.user_id == user_id), key=order_position, reverse=True)
+        mine = sorted((o for o in self.orders.values() if o.user_id == user_id), key=position_of, reverse=True)
         if after is not None:
-            mine = [o for o in mine if order_position(o) < after]
+            mine = [o for o in mine if position_of(o) < after]
         return mine[:limit]
 
     def cancel(self, order: Order, now: datetime) -> Order:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import BEARER, create_resolver, principal_of, problem_docs
-from shop.commerce_models import CheckoutBody, CheckoutRequest, Order
+from shop.commerce_models import CheckoutBody, CheckoutRequest, IdempotencyKey, Order
 from shop.services.orders import checkout, checkout_idempotency
 from shop.settings import catalog_settings, idempotency_settings
 
@@ -40,9 +40,7 @@ app = create_resolver(signed_in=True)
 )
 def post_order(
     body: Annotated[CheckoutBody, Body()],
-    idempotency_key: Annotated[
-        str, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
-    ],
+    idempotency_key: Annotated[IdempotencyKey, Header(alias="Idempotency-Key")],
 ) -> Response[Order]:
     request = CheckoutRequest(
         user_id=principal_of(app.current_event.raw_event).user_id,

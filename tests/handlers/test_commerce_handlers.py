@@ -259,6 +259,15 @@ def test_given_no_idempotency_key_when_checking_out_then_422_naming_the_header(i
     )
 
 
+@pytest.mark.parametrize("key", ["", "k" * 256, "has space", "naïve"], ids=["empty", "too-long", "space", "non-ascii"])
+def test_given_malformed_idempotency_key_when_checking_out_then_422_and_nothing_ordered(invoke, new_product, add, key):
+    product = new_product()
+    add(product["id"], 1)
+    evt = with_headers(with_body(at("create_order"), {"shipping_address": ADDRESS}), **{"Idempotency-Key": key})
+    assert_problem(invoke("create_order", evt), 422, "validation-failed")
+    assert body_of(invoke("get_cart", at("get_cart")))["items"], "the cart must be left as it was"
+
+
 def test_given_empty_cart_when_checking_out_then_422_cart_empty(invoke):
     assert_problem(checkout(invoke), 422, "cart-empty")
 

@@ -5,11 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-# Server-generated ids are UUID4s, as product ids are.
-OrderId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"),
-]
+from shop.models import Uuid4
+
+OrderId = Uuid4
 MAX_QUANTITY = 99
 # A checkout writes every line's product, the order and the cart in one transaction (at most 100 items).
 MAX_CART_LINES = 50

@@ -11,12 +11,11 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from shop.errors import InvalidCursor
-from shop.models import Product
 
 # "<created_at RFC 3339 with microseconds>#<uuid4>", the sort key of the catalog indexes.
 POSITION_PATTERN = (
@@ -50,9 +49,16 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def position_of(product: Product) -> str:
-    """The product's sort key in the catalog's listing indexes: newest first, ties broken by id."""
-    return f"{rfc3339(product.created_at)}#{product.id}"
+class Positioned(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def position_of(entity: Positioned) -> str:
+    """A product's or an order's sort key in its newest-first listing index: creation time, ties broken by id."""
+    return f"{rfc3339(entity.created_at)}#{entity.id}"
 
 
 def _b64(raw: bytes) -> str:

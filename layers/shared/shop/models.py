@@ -26,11 +26,12 @@ def _iso_4217(code: str) -> str:
     return code
 
 
-# Server-generated ids are UUID4s; anything else cannot name a product.
-ProductId = Annotated[
+# Server-generated ids (products, orders) are UUID4s; anything else cannot name one.
+Uuid4 = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"),
 ]
+ProductId = Uuid4
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -70,6 +70,11 @@ def listing_settings() -> ListingSettings:
     return ListingSettings()
 
 
+def cursor_signing_key() -> bytes:
+    """The HMAC key of every pagination cursor (catalog, orders, search)."""
+    return listing_settings().cursor_signing_key.get_secret_value().encode()
+
+
 # --- Commerce: carts, orders, checkout (issue 4) ---
 
 

@@ -23,7 +23,7 @@ from shop.adapters.clients import dynamodb_client
 from shop.adapters.products_table import ProductsTable, product_key
 from shop.adapters.products_table import _from_item as product_from_item
 from shop.commerce_models import CANCELLED, PLACED, Order
-from shop.cursor import rfc3339
+from shop.cursor import position_of, rfc3339
 from shop.errors import (
     CartFull,
     InvalidTransition,
@@ -65,11 +65,6 @@ def orders_partition(user_id: str) -> str:
     return f"ORDERS#{user_id}"
 
 
-def order_position(order: Order) -> str:
-    """The order's sort key in its owner's partition of the by-user index: newest first, ties by id."""
-    return f"{rfc3339(order.created_at)}#{order.id}"
-
-
 def _plain(value: Any) -> Any:
     """DynamoDB's Decimals back to ints (every number stored here is an integer), recursively."""
     if isinstance(value, Decimal):
@@ -105,7 +100,7 @@ def _order_to_item(order: Order) -> dict[str, Any]:
         created_at=rfc3339(order.created_at),
         updated_at=rfc3339(order.updated_at),
         gsi1pk=orders_partition(order.user_id),
-        gsi1sk=order_position(order),
+        gsi1sk=position_of(order),
     )
     return _serialize(attributes)
 

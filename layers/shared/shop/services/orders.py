@@ -21,7 +21,7 @@ from shop.commerce_models import (
     OrderPage,
     OrderStatus,
 )
-from shop.cursor import decode_cursor, encode_cursor, rfc3339
+from shop.cursor import decode_cursor, encode_cursor, position_of
 from shop.errors import (
     CartEmpty,
     CheckoutUnavailable,
@@ -271,16 +271,6 @@ def _orders_scope(user_id: str) -> str:
     return "orders:" + hashlib.sha256(user_id.encode()).hexdigest()[:32]
 
 
-def order_position(order: Order) -> str:
-    return f"{rfc3339(order.created_at)}#{order.id}"
-
-
-def _cursor_key() -> bytes:
-    from shop.settings import listing_settings
-
-    return listing_settings().cursor_signing_key.get_secret_value().encode()
-
-
 def list_orders(
     user_id: str,
     limit: int = DEFAULT_PAGE_SIZE,
@@ -289,14 +279,16 @@ def list_orders(
     cursor_key: bytes | None = None,
 ) -> OrderPage:
     """One page of the user's own orders, newest first. Reads one extra so the last page has no cursor."""
-    key = cursor_key or _cursor_key()
+    from shop.settings import cursor_signing_key
+
+    key = cursor_key or cursor_signing_key()
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}")
     scope = _orders_scope(user_id)
     after = decode_cursor(cursor, scope, key) if cursor else None
     orders = (store or default_store()).list_orders(user_id, limit + 1, after)
     page, more = orders[:limit], len(orders) > limit
-    return OrderPage(items=page, next_cursor=encode_cursor(scope, order_position(page[-1]), key) if more else None)
+    return OrderPage(items=page, next_cursor=encode_cursor(scope, position_of(page[-1]), key) if more else None)
 
 
 def cancel_order(

@@ -77,12 +77,6 @@ def delete_product(product_id: str, store: ProductStore | None = None) -> None:
     (store or default_store()).delete(product_id)
 
 
-def _cursor_key() -> bytes:
-    from shop.settings import listing_settings
-
-    return listing_settings().cursor_signing_key.get_secret_value().encode()
-
-
 def list_products(
     category: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
@@ -91,7 +85,9 @@ def list_products(
     cursor_key: bytes | None = None,
 ) -> ProductPage:
     """One page, newest first. Reads one extra item so the last page carries no cursor."""
-    key = cursor_key or _cursor_key()
+    from shop.settings import cursor_signing_key
+
+    key = cursor_key or cursor_signing_key()
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}")
     scope = f"category:{category}" if category is not None else "all"

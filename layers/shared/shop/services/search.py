@@ -34,12 +34,6 @@ def default_engine() -> SearchEngine:
     return SearchIndex()
 
 
-def _cursor_key() -> bytes:
-    from shop.settings import listing_settings
-
-    return listing_settings().cursor_signing_key.get_secret_value().encode()
-
-
 def check_search_request(request: SearchRequest) -> None:
     """The rules no single parameter can check alone."""
     if len(request.q) > MAX_QUERY_LENGTH:
@@ -77,7 +71,9 @@ def search_products(
     check_search_request(request)
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}")
-    key = cursor_key or _cursor_key()
+    from shop.settings import cursor_signing_key
+
+    key = cursor_key or cursor_signing_key()
     scope = cursor_scope(request)
     after = decode_search_cursor(cursor, scope, key) if cursor else None
     # One extra hit tells whether another page exists, so the last page carries no cursor.
