@@ -20,8 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from shop.adapters.clients import dynamodb_client
-from shop.adapters.products_table import ProductsTable, product_key
-from shop.adapters.products_table import _from_item as product_from_item
+from shop.adapters.products_table import ProductsTable, batch_get_products, product_from_item, product_key
 from shop.commerce_models import CANCELLED, PLACED, Order
 from shop.cursor import position_of, rfc3339
 from shop.errors import (
@@ -38,10 +37,6 @@ from shop.models import Product
 CART = "CART"
 ORDER = "ORDER"
 BY_USER_INDEX = "gsi1"  # overloaded: the catalog's listing index, with partitions of its own for orders
-# BatchGetItem reads at most 100 keys; carts hold fewer lines than that.
-BATCH_LIMIT = 100
-# Unprocessed keys are retried this many times before giving up (DynamoDB throttling under load).
-BATCH_RETRIES = 5
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -134,27 +129,8 @@ class CommerceTable:
 
     def get_products(self, product_ids: Iterable[str]) -> dict[str, Product]:
         """The products that exist among product_ids, strongly consistent; one BatchGetItem per 100 ids."""
-        wanted = sorted(set(product_ids))
-        client = dynamodb_client()
-        found: dict[str, Product] = {}
-        for start in range(0, len(wanted), BATCH_LIMIT):
-            request: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [product_key(pid) for pid in wanted[start : start + BATCH_LIMIT]],
-                    "ConsistentRead": True,
-                }
-            }
-            for _ in range(BATCH_RETRIES + 1):
-                response = client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    product = product_from_item(item)
-                    found[product.id] = product
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise WriteConflict("products could not be read: DynamoDB kept keys unprocessed")
-        return found
+        products = (product_from_item(item) for item in batch_get_products(self.table_name, product_ids))
+        return {product.id: product for product in products}
 
     # Carts.
 

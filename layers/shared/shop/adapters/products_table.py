@@ -8,7 +8,7 @@ Every call a request path makes is a key or index operation. Only `scan_products
 whole table, for the operators' reindex and reconcile tools.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,10 +18,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from shop.adapters.clients import dynamodb_client
 from shop.cursor import position_of, rfc3339
-from shop.errors import ProductNotFound, VersionMismatch
+from shop.errors import ProductNotFound, VersionMismatch, WriteConflict
 from shop.models import Product
 
 ENTITY = "PRODUCT"
+BATCH_GET_LIMIT = 100
+# A first request and this many more for keys DynamoDB left unprocessed.
+BATCH_GET_ATTEMPTS = 6
 ALL_PRODUCTS = "PRODUCTS"
 BY_CREATED_INDEX = "gsi1"
 BY_CATEGORY_INDEX = "gsi2"
@@ -85,7 +88,7 @@ def product_of_attributes(attributes: dict[str, Any]) -> Product:
     return Product.model_validate(plain)
 
 
-def _from_item(item: dict[str, Any]) -> Product:
+def product_from_item(item: dict[str, Any]) -> Product:
     return product_of_attributes({name: _deserializer.deserialize(value) for name, value in item.items()})
 
 
@@ -99,7 +102,7 @@ class MalformedProduct:
 
 def _read_item(item: dict[str, Any]) -> Product | MalformedProduct:
     try:
-        return _from_item(item)
+        return product_from_item(item)
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         return MalformedProduct(product_id_of_key(item["pk"]["S"]), str(error).splitlines()[0])
 
@@ -109,6 +112,26 @@ def product_id_of_key(pk: str) -> str:
     if not pk.startswith(prefix):
         raise ValueError(f"{pk!r} is not a product key")
     return pk[len(prefix) :]
+
+
+def batch_get_products(table_name: str, product_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The items of these products that exist, read consistently: one BatchGetItem per 100 ids, asking again
+    for what DynamoDB leaves unprocessed (under load) a bounded number of times."""
+    client = dynamodb_client()
+    wanted = sorted(set(product_ids))
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        keys = [product_key(product_id) for product_id in wanted[start : start + BATCH_GET_LIMIT]]
+        request: dict[str, Any] = {table_name: {"Keys": keys, "ConsistentRead": True}}
+        for _ in range(BATCH_GET_ATTEMPTS):
+            response = client.batch_get_item(RequestItems=request)
+            items += response.get("Responses", {}).get(table_name, [])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise WriteConflict("products could not be read: DynamoDB kept keys unprocessed")
+    return items
 
 
 class ProductsTable:
@@ -128,7 +151,7 @@ class ProductsTable:
         )
         if "Item" not in response:
             raise ProductNotFound(product_id)
-        return _from_item(response["Item"])
+        return product_from_item(response["Item"])
 
     def update(
         self,
@@ -174,8 +197,8 @@ class ProductsTable:
             current = error.response.get("Item")
             if not current:
                 raise ProductNotFound(product_id) from error
-            raise VersionMismatch(product_id, expected_version or 0, _from_item(current).version) from error
-        return _from_item(response["Attributes"])
+            raise VersionMismatch(product_id, expected_version or 0, product_from_item(current).version) from error
+        return product_from_item(response["Attributes"])
 
     def delete(self, product_id: str) -> None:
         client = dynamodb_client()
@@ -217,22 +240,12 @@ class ProductsTable:
                 sort_key: {"S": after},
             }
         items = dynamodb_client().query(**query).get("Items", [])
-        return [_from_item(item) for item in items]
+        return [product_from_item(item) for item in items]
 
-    def get_many(self, product_ids: list[str]) -> dict[str, Product | MalformedProduct]:
-        """The items that exist among `product_ids`, read consistently, by id."""
-        client = dynamodb_client()
-        found: dict[str, Product | MalformedProduct] = {}
-        for start in range(0, len(product_ids), 100):
-            keys = [product_key(product_id) for product_id in dict.fromkeys(product_ids[start : start + 100])]
-            request: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                response = client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    product = _read_item(item)
-                    found[product.id] = product
-                request = response.get("UnprocessedKeys") or {}
-        return found
+    def get_many(self, product_ids: Iterable[str]) -> dict[str, Product | MalformedProduct]:
+        """The items that exist among `product_ids`, read consistently, by id; malformed ones as such."""
+        items = (_read_item(item) for item in batch_get_products(self.table_name, product_ids))
+        return {item.id: item for item in items}
 
     def scan_products(self, segment: int, total_segments: int) -> Iterator[list[Product | MalformedProduct]]:
         """One segment of a parallel scan, a page at a time; only catalog items."""
