@@ -371,6 +371,24 @@ def test_given_placed_order_when_cancelled_then_200_stock_back_version_up_and_ag
     assert product_item(product["id"]) == (5, 3)
 
 
+def test_given_order_shipped_after_it_was_read_when_cancelled_then_invalid_transition_names_shipped(invoke, order):
+    from shop.adapters.commerce_table import CommerceTable
+    from shop.commerce_models import Order
+    from shop.errors import InvalidTransition
+
+    placed, product = order
+    table = CommerceTable(TABLE_NAME)
+    read_as_placed = Order.model_validate(placed)
+    stock_before = product_item(product["id"])
+    table.transition(placed["id"], "PLACED", "SHIPPED", datetime.now(read_as_placed.created_at.tzinfo))
+
+    with pytest.raises(InvalidTransition) as refused:
+        table.cancel(read_as_placed, datetime.now(read_as_placed.created_at.tzinfo))
+
+    assert refused.value.current == "SHIPPED"
+    assert product_item(product["id"]) == stock_before, "a refused cancel gives no stock back"
+
+
 def test_given_order_when_another_customer_cancels_then_404_and_unchanged(invoke, order):
     placed, product = order
     assert_problem(

@@ -344,6 +344,8 @@ class CommerceTable:
                 "ConditionExpression": "#status = :placed",
                 "ExpressionAttributeNames": {"#status": "status", "#updated_at": "updated_at"},
                 "ExpressionAttributeValues": _serialize({":cancelled": CANCELLED, ":placed": PLACED, ":now": stamp}),
+                # A refused cancel names the order's status from the transaction's own answer, not a second read.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
         client = dynamodb_client()
@@ -375,8 +377,10 @@ class CommerceTable:
             except client.exceptions.TransactionCanceledException as error:
                 reasons = _reasons(error)
                 if reasons and reasons[0] == "ConditionalCheckFailed":
-                    current = self.get_order(order.id)
-                    raise InvalidTransition(order.id, current.status, CANCELLED) from error
+                    current = _cancellation(error)[0].get("Item")
+                    if current is None:
+                        raise OrderNotFound(order.id) from error
+                    raise InvalidTransition(order.id, _order_from_item(current).status, CANCELLED) from error
                 if TRANSIENT_REASONS.intersection(reasons):
                     raise TransactionConflict(f"cancel cancelled: {reasons}") from error
                 gone = {
