@@ -15,13 +15,14 @@ export PYENV_VERSION := $(notdir $(patsubst %/bin/,%,$(dir $(PY313)))):$(shell p
 
 VENV := .venv
 VENV_SAM := .venv-sam
+VENV_SCAN := .venv-scan
 LAYER_DEPS := .build/layer-deps
 PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi bench clean
+.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -38,17 +39,24 @@ $(VENV_SAM)/.installed: requirements-sam.txt constraints-sam.txt
 	$(VENV_SAM)/bin/python -m pip install --quiet -r requirements-sam.txt -c constraints-sam.txt
 	touch $@
 
+$(VENV_SCAN)/.installed: requirements-scan.txt constraints-scan.txt
+	$(PY313) -m venv $(VENV_SCAN)
+	$(VENV_SCAN)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(VENV_SCAN)/bin/python -m pip install --quiet -r requirements-scan.txt -c constraints-scan.txt
+	touch $@
+
 # What the layer puts on /opt/python in Lambda, built for this machine so the local runtime can import it.
 $(LAYER_DEPS)/.installed: layers/shared/requirements.txt
 	rm -rf $(LAYER_DEPS)
 	$(PY313) -m pip install --quiet --target $(LAYER_DEPS) -r layers/shared/requirements.txt
 	touch $@
 
-install: $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed ## Install every environment (idempotent)
+install: $(VENV)/.installed $(VENV_SAM)/.installed $(VENV_SCAN)/.installed $(LAYER_DEPS)/.installed ## Install every environment (idempotent)
 
 lock: install ## After changing a requirements file: re-pin every package the environments hold
 	{ echo "# Every package of .venv, pinned (pip freeze); requirements-dev.txt names the direct ones."; $(PY) -m pip freeze; } > constraints-dev.txt
 	{ echo "# Every package of .venv-sam, pinned (pip freeze); requirements-sam.txt names the direct one."; $(VENV_SAM)/bin/python -m pip freeze; } > constraints-sam.txt
+	{ echo "# Every package of .venv-scan, pinned (pip freeze); requirements-scan.txt names the direct ones."; $(VENV_SCAN)/bin/python -m pip freeze; } > constraints-scan.txt
 
 dev: install ## Run the whole stack locally (DynamoDB, OpenSearch, stream trigger, token issuer, API on :$(PORT)); SEED=0: no demo catalog
 	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
@@ -90,11 +98,29 @@ sam-build: $(VENV_SAM)/.installed ## sam build (arm64, no container)
 openapi: $(VENV)/.installed ## Regenerate openapi.json from the handlers' own routes
 	$(PY) -m scripts.openapi > openapi.json
 
-test: install lint typecheck sam-validate sam-build ## Install what is needed and run every check
+TEMPLATES := template.yaml $(wildcard pipeline.yaml)
+# Checkov must not phone home for its rule guidelines (this machine, and CI, have no way out but registries).
+CHECKOV_ENV := BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
+
+cfn-lint: $(VENV_SCAN)/.installed ## cfn-lint on every CloudFormation template (no errors allowed)
+	$(VENV_SCAN)/bin/cfn-lint $(TEMPLATES)
+
+checkov: $(VENV_SCAN)/.installed ## checkov on every template: zero failed checks (suppressions live in the templates)
+	$(CHECKOV_ENV) $(VENV_SCAN)/bin/checkov --quiet --compact --framework cloudformation $(addprefix -f ,$(TEMPLATES))
+
+bandit: $(VENV_SCAN)/.installed ## bandit on the code: no medium or high severity findings
+	$(VENV_SCAN)/bin/bandit --quiet --recursive --severity-level medium layers/shared/shop functions scripts devstack
+
+audit: $(VENV_SCAN)/.installed ## pip-audit of every pinned requirements file (AUDIT_STRICT=1: unauditable also fails)
+	$(VENV_SCAN)/bin/python scripts/audit_dependencies.py layers/shared/requirements.txt constraints-dev.txt constraints-sam.txt constraints-scan.txt
+
+scan: cfn-lint checkov bandit audit ## Every scanner
+
+test: install lint typecheck sam-validate sam-build scan ## Install what is needed and run every check
 	$(PY) -m pytest
 
 bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
 	$(PY) -m scripts.bench
 
 clean: ## Remove environments and build output
-	rm -rf $(VENV) $(VENV_SAM) .build .aws-sam .local
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_SCAN) .build .aws-sam .local

@@ -3,11 +3,11 @@
 Standard library only: the dev venv (devstack) and the SAM CLI venv (devstack.apigw) both import it.
 """
 
+import http.client
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 # moto and the functions accept any credentials; fixed fake ones keep real profiles out of reach.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
@@ -32,6 +32,17 @@ def ensure_ports_free(host: str, ports: dict[str, int]) -> None:
                 ) from None
 
 
+def _status_of_health(url: str) -> int:
+    # Plain HTTP to the local stack only: http.client cannot be talked into file:// or other schemes.
+    address = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=10)
+    try:
+        connection.request("GET", f"{address.path.rstrip('/')}/health")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout_seconds: float = 180) -> None:
     """Return once GET {url}/health answers 200; RuntimeError if `process` exits or time runs out."""
     deadline = time.monotonic() + timeout_seconds
@@ -39,10 +50,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout_secon
         if process.poll() is not None:
             raise RuntimeError(f"the local stack exited with status {process.returncode} before it was ready")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=10) as response:  # noqa: S310 - our own http URL
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if _status_of_health(url) == 200:
+                return
+        except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the local stack did not answer {url}/health within {timeout_seconds:.0f} s")

@@ -135,6 +135,18 @@ def all_events() -> dict[str, dict[str, Any]]:
     product_path = {"product_id": PRODUCT_ID}
     return {
         "health": proxy_event("GET", "/health", "/health"),
+        # A browser's preflight before PATCH /products/{id} from the web frontend's origin.
+        "cors_preflight": proxy_event(
+            "OPTIONS",
+            "/products/{product_id}",
+            f"/products/{PRODUCT_ID}",
+            path_parameters={"product_id": PRODUCT_ID},
+            headers={
+                "Origin": "http://localhost:5173",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization,content-type,if-match",
+            },
+        ),
         "create_product": proxy_event(
             "POST",
             "/products",

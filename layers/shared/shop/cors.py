@@ -1,0 +1,66 @@
+"""CORS for the web frontend: which origins may call the API, and what they may send and read.
+
+The origins are a list (CORS_ALLOWED_ORIGINS, comma-separated, from the stack's CorsAllowedOrigins parameter).
+Powertools matches the request's Origin against it and answers an origin outside it with no CORS headers at all,
+so the browser refuses to hand the response to that page.
+"""
+
+from functools import cache
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import CORSConfig
+from pydantic import Field, StringConstraints, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# scheme://host[:port], exactly as browsers send Origin: no path, no trailing slash, no wildcard.
+Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")]
+
+# What browsers may send beyond Powertools' defaults (Authorization, Content-Type, ...), and read back.
+REQUEST_HEADERS = ["Idempotency-Key", "If-Match"]
+RESPONSE_HEADERS = ["ETag", "Location"]
+PREFLIGHT_MAX_AGE_SECONDS = 600
+
+# Each path of the API and the methods it serves (besides OPTIONS): what a preflight may allow.
+# tests/unit/test_cors.py checks it against the template's Api events.
+ROUTE_METHODS: dict[str, tuple[str, ...]] = {
+    "/health": ("GET",),
+    "/products": ("GET", "POST"),
+    "/products/<product_id>": ("DELETE", "GET", "PATCH"),
+    "/search": ("GET",),
+    "/cart": ("GET",),
+    "/cart/items/<product_id>": ("DELETE", "PUT"),
+    "/orders": ("GET", "POST"),
+    "/orders/<order_id>": ("GET",),
+    "/orders/<order_id>/cancel": ("POST",),
+    "/orders/<order_id>/status": ("PUT",),
+}
+
+
+class CorsSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    allowed_origins: Annotated[list[Origin], NoDecode] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
+@cache
+def cors_settings() -> CorsSettings:
+    return CorsSettings()
+
+
+@cache
+def cors_config() -> CORSConfig:
+    first, *others = cors_settings().allowed_origins
+    return CORSConfig(
+        allow_origin=first,
+        extra_origins=others,
+        allow_headers=REQUEST_HEADERS,
+        expose_headers=RESPONSE_HEADERS,
+        max_age=PREFLIGHT_MAX_AGE_SECONDS,
+    )

@@ -1,0 +1,79 @@
+"""Print template.yaml as CloudFormation sees it after the SAM transform (JSON), offline.
+
+    .venv-sam/bin/python scripts/transform_template.py [--stage prod] [--param Name=Value ...] [template.yaml]
+
+Runs aws-sam-translator, the library `sam deploy` uses, from the SAM CLI environment. Tests read the result to
+check what actually reaches CloudFormation: the roles SAM writes, the aliases and deployment groups, the
+permissions of each event source. The template names no managed policy by name, so no IAM lookup is needed.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+# Pseudo parameters of an example account; they only fill in ARNs.
+PSEUDO_PARAMETERS = {
+    "AWS::AccountId": "123456789012",
+    "AWS::Region": "eu-west-1",
+    "AWS::Partition": "aws",
+    "AWS::StackName": "shop-test",
+    "AWS::StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-test/0000",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NotificationARNs": [],
+    "AWS::NoValue": None,
+}
+
+
+class NoManagedPolicyLookup:
+    """Fails loudly if the template ever names a managed policy by name (that would need IAM)."""
+
+    def load(self) -> dict[str, str]:
+        raise RuntimeError("the template names a managed policy by name; use its ARN")
+
+
+def _as_packaged(template: dict[str, Any]) -> None:
+    """Local code paths become S3 locations, as `sam package` leaves them (the translator accepts only those)."""
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties") or {}
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(properties.get(key), str) and not properties[key].startswith("s3://"):
+                properties[key] = f"s3://packaged-artifacts/{properties[key]}.zip"
+
+
+def transformed(template_path: Path = TEMPLATE, parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    # The translator asks boto3 for a region even when the pseudo parameters name one.
+    os.environ["AWS_DEFAULT_REGION"] = str(PSEUDO_PARAMETERS["AWS::Region"])
+    template = yaml_parse(template_path.read_text())
+    _as_packaged(template)
+    values = {name: spec["Default"] for name, spec in template.get("Parameters", {}).items() if "Default" in spec}
+    values |= PSEUDO_PARAMETERS | (parameters or {})
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # its feature-toggle notes are noise here
+    return transform(template, values, NoManagedPolicyLookup())  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("template", nargs="?", type=Path, default=TEMPLATE)
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    parameters = dict(item.split("=", 1) for item in args.param)
+    try:
+        document = transformed(args.template, parameters)
+    except InvalidDocumentException as error:
+        print(f"SAM transform failed: {error}", file=sys.stderr)
+        return 1
+    json.dump(document, sys.stdout, indent=1, sort_keys=True, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
