@@ -22,7 +22,7 @@ SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit bench clean
+.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ audit: $(VENV_SCAN)/.installed ## pip-audit of every pinned requirements file (A
 	$(VENV_SCAN)/bin/python scripts/audit_dependencies.py layers/shared/requirements.txt constraints-dev.txt constraints-sam.txt constraints-scan.txt
 
 scan: cfn-lint checkov bandit audit ## Every scanner
+
+smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): make smoke URL=https://.../v1
+	SHOP_API_URL="$(URL)" $(PY) -m pytest tests/smoke/test_deployed_api.py
 
 test: install lint typecheck sam-validate sam-build scan ## Install what is needed and run every check
 	$(PY) -m pytest
