@@ -38,7 +38,7 @@ app = create_resolver(signed_in=True)
 )
 def put_cart_item(product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()]) -> Cart:
     cart = set_cart_line(principal_of(app.current_event.raw_event).user_id, product_id, line.quantity)
-    # A line set, new or with another quantity: what was there before is not read, so no difference is.
+    # Every line set counts, new or changed: the service does not say which it was.
     count("CartItemsAdded")
     return cart
 
