@@ -21,6 +21,8 @@ os.environ.update(
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "POWERTOOLS_SERVICE_NAME": "shop-tests",
         "POWERTOOLS_METRICS_NAMESPACE": "ShopTests",
+        # No X-Ray daemon here: Tracer's decorators run, but send nothing.
+        "POWERTOOLS_TRACE_DISABLED": "true",
     }
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):

@@ -6,7 +6,8 @@ the first route called would deny the same token elsewhere. Group rules are deci
 
 import json
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerResponse,
@@ -15,19 +16,25 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.auth import InvalidToken, bearer_token, verify_token
+from shop.observability import JWKS, count, logger, metrics
 from shop.settings import authorizer_settings
 
 authorizer_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=JWKS)
 
 
-@logger.inject_lambda_context  # never log_event: the event carries the token
+# Never log_event, and never the response in a trace: the event carries the token, the policy the caller's
+# identity. TOKEN events carry no request id; should the authorizer become a REQUEST one, its id correlates.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=APIGatewayAuthorizerTokenEvent)
 def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict:
     try:
         identity = verify_token(bearer_token(event.authorization_token))
     except InvalidToken as error:
         logger.info("token rejected", extra={"reason": str(error)})
+        count("AuthorizerDenied")
         # The one error message API Gateway turns into 401 Unauthorized.
         raise Exception("Unauthorized") from None
     arn = event.parsed_arn

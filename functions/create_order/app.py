@@ -3,21 +3,23 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import BEARER, create_resolver, principal_of, problem_docs
+from shop.api import BEARER, create_resolver, principal_of, problem_docs, problem_type_of
 from shop.commerce_models import CheckoutBody, CheckoutRequest, IdempotencyKey, Order
+from shop.errors import CartEmpty, MixedCurrencies, OutOfStock
+from shop.observability import DYNAMODB, count, logger, metrics, order_placed
 from shop.services.orders import checkout, checkout_idempotency
 from shop.settings import catalog_settings, idempotency_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
 catalog_settings()
 idempotency_settings()
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
@@ -38,6 +40,9 @@ app = create_resolver(signed_in=True)
         ),
     },
 )
+# Its own subsegment: the idempotency records, the reads and the transaction with its retries. Never the
+# returned order in the trace: it holds the customer's address.
+@tracer.capture_method(capture_response=False)
 def post_order(
     body: Annotated[CheckoutBody, Body()],
     idempotency_key: Annotated[IdempotencyKey, Header(alias="Idempotency-Key")],
@@ -47,7 +52,12 @@ def post_order(
         idempotency_key=idempotency_key,
         shipping_address=body.shipping_address,
     )
-    order = checkout(request)
+    try:
+        # Counted inside checkout's idempotent part: a replayed key answers the order without placing it again.
+        order = checkout(request, on_placed=order_placed)
+    except (OutOfStock, CartEmpty, MixedCurrencies) as rejected:
+        count("CheckoutRejected", reason=problem_type_of(rejected).slug)
+        raise
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type="application/json",
@@ -57,6 +67,8 @@ def post_order(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # orders carry the customer's address
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # An in-progress record then expires with this invocation, so a timed-out checkout can be retried.
     checkout_idempotency().register_lambda_context(context)

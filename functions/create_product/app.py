@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,11 +17,12 @@ from shop.api import (
     problem_docs,
 )
 from shop.models import Product, ProductCreate
+from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.products import create_product
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
@@ -45,6 +46,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
 )
 def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]:
     created = create_product(product)
+    count("ProductsCreated")
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type="application/json",
@@ -55,5 +57,7 @@ def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

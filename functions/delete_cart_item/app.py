@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,11 +11,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shop.api import BEARER, create_resolver, principal_of, problem_docs
 from shop.commerce_models import Cart
 from shop.models import ProductId
+from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.carts import remove_cart_line
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
@@ -33,9 +34,14 @@ app = create_resolver(signed_in=True)
     },
 )
 def delete_cart_item(product_id: Annotated[ProductId, Path()]) -> Cart:
-    return remove_cart_line(principal_of(app.current_event.raw_event).user_id, product_id)
+    cart = remove_cart_line(principal_of(app.current_event.raw_event).user_id, product_id)
+    # Removing is idempotent: a line that was not there counts too (the store does not say whether it was).
+    count("CartItemsRemoved")
+    return cart
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # a cart is the customer's own
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -3,18 +3,19 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, principal_of, problem_docs
 from shop.commerce_models import Order, OrderId
+from shop.observability import DYNAMODB, logger, metrics
 from shop.services.orders import get_order
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
@@ -34,5 +35,7 @@ def read_order(order_id: Annotated[OrderId, Path()]) -> Order:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # orders carry the customer's address
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -11,11 +11,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import create_resolver, etag, problem_docs
 from shop.models import Product, ProductId
+from shop.observability import DYNAMODB, logger, metrics
 from shop.services.products import get_product
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver()
 
 
@@ -42,5 +43,7 @@ def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

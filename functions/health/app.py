@@ -1,13 +1,14 @@
 """GET /health: liveness of the API path (gateway -> Lambda), touching no dependency."""
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import create_resolver
 from shop.models import Health
+from shop.observability import logger, metrics
 
-logger = Logger()
+tracer = Tracer(patch_modules=())  # it calls nothing
 app = create_resolver()
 
 
@@ -17,5 +18,7 @@ def health() -> Health:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

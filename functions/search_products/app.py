@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,13 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shop.api import create_resolver, problem_docs
 from shop.cursor import MAX_CURSOR_LENGTH
 from shop.models import MAX_PRICE_CENTS, SearchRequest, SearchResults, SearchSort
+from shop.observability import OPENSEARCH, count, logger, metrics
 from shop.services.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, search_products
 from shop.settings import listing_settings, search_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
 search_settings()
 listing_settings()
-logger = Logger()
+tracer = Tracer(patch_modules=OPENSEARCH)
 app = create_resolver()
 
 
@@ -35,6 +36,8 @@ app = create_resolver()
         **problem_docs(HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
     },
 )
+# Its own subsegment: the query's checks and building, and OpenSearch's answer. Never the hits (too big).
+@tracer.capture_method(capture_response=False)
 def search(
     *,
     q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
@@ -56,9 +59,16 @@ def search(
         in_stock=in_stock,
         sort=sort,
     )
-    return search_products(request, limit=limit, cursor=cursor)
+    results = search_products(request, limit=limit, cursor=cursor)
+    if cursor is None:  # a next page is the same query, not another one
+        count("SearchQueries")
+        # 0 or 1 per query, so that the metric's average is the share of queries that found nothing.
+        count("SearchZeroResults", 1 if results.total == 0 else 0)
+    return results
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # up to 100 hits with facets: too big for a trace segment
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

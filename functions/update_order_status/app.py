@@ -3,18 +3,19 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
 from shop.commerce_models import Order, OrderId, OrderStatusUpdate
+from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.orders import update_order_status
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
@@ -36,9 +37,13 @@ app = create_resolver(required_group=ADMIN_GROUP)
     },
 )
 def put_status(order_id: Annotated[OrderId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
-    return update_order_status(order_id, update.status)
+    order = update_order_status(order_id, update.status)
+    count("OrderStatusChanged", status=order.status)
+    return order
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # orders carry the customer's address
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -3,7 +3,7 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,11 +18,12 @@ from shop.api import (
     problem_docs,
 )
 from shop.models import Product, ProductId, ProductUpdate
+from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.products import update_product
 from shop.settings import catalog_settings
 
 catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-logger = Logger()
+tracer = Tracer(patch_modules=DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
@@ -53,6 +54,7 @@ def patch_product(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> Response[Product]:
     product = update_product(product_id, changes, expected_version=parse_if_match(if_match))
+    count("ProductsUpdated")
     return Response(
         status_code=HTTPStatus.OK,
         content_type="application/json",
@@ -62,5 +64,7 @@ def patch_product(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

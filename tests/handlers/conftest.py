@@ -2,9 +2,11 @@
 
 import copy
 import importlib.util
+import io
 import json
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +16,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+# Imported now, not by the first function a test loads: Powertools' Logger keeps the stdout it finds when it
+# is created, which must be pytest's own and not the capsys of whichever test happens to come first.
+import shop.observability
 from devstack.template import create_table_requests, load_template
 from shop.adapters.clients import dynamodb_client
 from shop.services.products import default_store
@@ -150,3 +155,74 @@ def assert_problem(response: dict[str, Any], status: int, slug: str | None = Non
         assert problem["type"] == f"urn:shop:problem:{slug}", problem
     assert "Traceback" not in response["body"]
     return problem
+
+
+def pytest_configure(config):
+    # As in Lambda (shop.observability filters it there): reads publish no business metric, by design.
+    config.addinivalue_line("filterwarnings", "ignore:No application metrics to publish:UserWarning")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    value: float
+    dimensions: dict[str, str]
+    namespace: str
+
+
+def metrics_in(stdout: str) -> list[Metric]:
+    """Every metric value of the EMF documents (one JSON line each) among these lines."""
+    found = []
+    for line in stdout.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or "_aws" not in document:
+            continue
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            dimensions = {name: document[name] for names in directive["Dimensions"] for name in names}
+            for definition in directive["Metrics"]:
+                values = document[definition["Name"]]
+                for value in values if isinstance(values, list) else [values]:
+                    found.append(
+                        Metric(definition["Name"], definition["Unit"], value, dimensions, directive["Namespace"])
+                    )
+    return found
+
+
+@pytest.fixture
+def published(capsys) -> Callable[[], list[Metric]]:
+    """The metrics the functions published since the last call: Powertools prints each EMF document to stdout
+    when the handler returns (or at once, for a metric with dimensions of its own)."""
+
+    def read() -> list[Metric]:
+        return metrics_in(capsys.readouterr().out)
+
+    return read
+
+
+def values(metrics: list[Metric], name: str, **dimensions: str) -> list[float]:
+    """The values published under this name (and with these dimensions), in order."""
+    return [
+        metric.value
+        for metric in metrics
+        if metric.name == name and all(metric.dimensions.get(key) == value for key, value in dimensions.items())
+    ]
+
+
+@pytest.fixture
+def logged() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The functions' log records, as the JSON Powertools writes in Lambda. Its Logger writes to the stream it
+    found at its creation; a handler of our own, with the same formatter, sees every record."""
+    logger = shop.observability.logger
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    stdlib_logger = logging.getLogger(logger.name)
+    stdlib_logger.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        stdlib_logger.removeHandler(handler)

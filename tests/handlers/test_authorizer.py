@@ -1,4 +1,5 @@
 import io
+import json
 import logging
 
 import pytest
@@ -6,7 +7,7 @@ import pytest
 from devstack.issuer import CLIENT_ID, ISSUER, DevIssuer
 from shop.auth import jwks_client
 from shop.settings import authorizer_settings
-from tests.handlers.conftest import event, load_function
+from tests.handlers.conftest import event, load_function, values
 
 
 @pytest.fixture
@@ -77,3 +78,25 @@ def test_given_token_when_authorizing_then_token_never_logged(authorizer, dev_is
     logged = stream.getvalue()
     assert "token rejected" in logged  # the log was captured, so the next line can fail
     assert token not in logged
+
+
+def test_given_rejected_token_when_authorizing_then_denial_counted_and_an_allowed_one_not(
+    authorizer, dev_issuer, context, published
+):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer.lambda_handler(token_event(dev_issuer.mint("alice", ["admin"], ttl_seconds=-120)), context)
+    assert values(published(), "AuthorizerDenied") == [1]
+    authorizer.lambda_handler(token_event(dev_issuer.mint("alice", ["admin"])), context)
+    assert values(published(), "AuthorizerDenied") == []
+
+
+def test_given_token_event_when_rejected_then_logged_without_correlation_id_or_token(
+    authorizer, dev_issuer, context, logged
+):
+    token = dev_issuer.mint("alice", ["admin"], ttl_seconds=-120)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer.lambda_handler(token_event(token), context)
+    [line] = [line for line in logged() if line["message"] == "token rejected"]
+    # A TOKEN event names no request; the invocation is still identified by Lambda's own request id.
+    assert "correlation_id" not in line and line["function_request_id"] == context.aws_request_id
+    assert token not in json.dumps(line)

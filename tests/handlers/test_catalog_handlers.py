@@ -8,6 +8,7 @@ from tests.handlers.conftest import (
     event,
     header,
     load_function,
+    values,
     with_product,
     with_query,
 )
@@ -234,3 +235,30 @@ def test_given_customer_with_invalid_request_when_calling_admin_route_then_403_n
     request["headers"]["Content-Type"] = content_type
     request["multiValueHeaders"]["Content-Type"] = [content_type]
     assert_problem(invoke(name, request), 403)
+
+
+# Business metrics: one per catalog change that happened, none for a refused or failed one.
+
+
+def test_given_admin_when_creating_updating_and_deleting_then_each_change_counted_once(invoke, published):
+    response = invoke("create_product", event("create_product"))
+    assert response["statusCode"] == 201
+    assert values(published(), "ProductsCreated") == [1]
+    product_id = body_of(response)["id"]
+    assert invoke("update_product", with_product(event("update_product"), product_id))["statusCode"] == 200
+    assert values(published(), "ProductsUpdated") == [1]
+    assert invoke("delete_product", with_product(event("delete_product"), product_id))["statusCode"] == 204
+    assert values(published(), "ProductsDeleted") == [1]
+
+
+def test_given_refused_or_failed_catalog_changes_then_nothing_counted(invoke, created, published):
+    published()
+    assert_problem(invoke("create_product", as_user(event("create_product"), ["customer"])), 403)
+    assert_problem(invoke("create_product", event("create_product", body={"name": ""})), 422)
+    patch = with_product(event("update_product"), created["id"])
+    assert invoke("update_product", patch)["statusCode"] == 200
+    published()
+    assert_problem(invoke("update_product", patch), 412)  # its If-Match is stale now
+    assert_problem(invoke("delete_product", with_product(event("delete_product"), UNKNOWN_ID)), 404)
+    metrics = published()
+    assert [metric.name for metric in metrics if metric.name.startswith("Products")] == []

@@ -17,6 +17,7 @@ from tests.handlers.conftest import (
     event,
     header,
     load_function,
+    values,
     with_query,
 )
 
@@ -735,3 +736,109 @@ def test_given_product_when_putting_cart_line_then_its_existence_is_read_strongl
     assert response["statusCode"] == 200
     product_reads = [read for read in reads if read["Key"]["pk"]["S"] == f"PRODUCT#{product['id']}"]
     assert product_reads and all(read.get("ConsistentRead") is True for read in product_reads)
+
+
+# Business metrics: counted once the fact is certain, never for a request that failed, never twice for a replay.
+
+
+def test_given_cart_when_checking_out_then_one_order_placed_with_its_items_and_value(
+    invoke, new_product, add, published
+):
+    kettle, mug = new_product(price_cents=2500), new_product(name="Mug", price_cents=900, currency="USD")
+    add(kettle["id"], 2)
+    add(mug["id"], 3)
+    published()
+    assert checkout(invoke)["statusCode"] == 201
+    metrics = published()
+    assert values(metrics, "OrdersPlaced") == [1]
+    assert values(metrics, "OrderItems") == [5]
+    [value] = [metric for metric in metrics if metric.name == "OrderValue"]
+    assert (value.value, value.unit, value.dimensions) == (7700, "None", {"currency": "USD", "service": "shop-tests"})
+    assert {metric.namespace for metric in metrics} == {"ShopTests"}
+    assert values(metrics, "CheckoutRejected") == []
+
+
+def test_given_placed_order_when_key_replayed_then_order_placed_not_counted_again(invoke, order, add, published):
+    _, product = order
+    add(product["id"], 1)
+    published()
+    assert checkout(invoke)["statusCode"] == 201
+    metrics = published()
+    assert values(metrics, "OrdersPlaced") == [] and values(metrics, "OrderValue") == []
+
+
+def test_given_placed_order_whose_idempotency_record_is_lost_when_retried_then_not_counted_again(
+    invoke, order, published
+):
+    clear_idempotency_records()
+    published()
+    assert checkout(invoke)["statusCode"] == 201
+    assert values(published(), "OrdersPlaced") == []
+
+
+@pytest.mark.parametrize("reason", ["out-of-stock", "cart-empty", "mixed-currencies"])
+def test_given_cart_that_cannot_be_ordered_when_checking_out_then_rejection_counted_by_reason_and_no_order(
+    invoke, new_product, add, published, reason
+):
+    if reason == "out-of-stock":
+        add(new_product(stock=1)["id"], 2)
+    elif reason == "mixed-currencies":
+        add(new_product()["id"], 1)
+        add(new_product(name="Euro", currency="EUR")["id"], 1)
+    published()
+    assert_problem(checkout(invoke), 409 if reason == "out-of-stock" else 422, reason)
+    metrics = published()
+    assert values(metrics, "CheckoutRejected", reason=reason) == [1]
+    assert values(metrics, "OrdersPlaced") == []
+
+
+def test_given_invalid_checkout_request_then_neither_placed_nor_rejected_counted(invoke, new_product, add, published):
+    add(new_product()["id"], 1)
+    published()
+    assert_problem(checkout(invoke, address={**ADDRESS, "country": "gb"}), 422, "validation-failed")
+    metrics = published()
+    assert values(metrics, "OrdersPlaced") == [] and values(metrics, "CheckoutRejected") == []
+
+
+def test_given_placed_order_when_cancelled_then_counted_once_and_refused_second_cancel_not(invoke, order, published):
+    placed, _ = order
+    published()
+    assert invoke("cancel_order", at("cancel_order", order_id=placed["id"]))["statusCode"] == 200
+    assert values(published(), "OrdersCancelled") == [1]
+    assert_problem(invoke("cancel_order", at("cancel_order", order_id=placed["id"])), 409)
+    assert values(published(), "OrdersCancelled") == []
+
+
+def test_given_placed_order_when_shipped_then_delivered_then_each_status_change_counted_by_status(
+    invoke, order, published
+):
+    placed, _ = order
+    published()
+    assert invoke("update_order_status", status_update(placed["id"], "SHIPPED"))["statusCode"] == 200
+    assert invoke("update_order_status", status_update(placed["id"], "DELIVERED"))["statusCode"] == 200
+    metrics = published()
+    assert values(metrics, "OrderStatusChanged", status="SHIPPED") == [1]
+    assert values(metrics, "OrderStatusChanged", status="DELIVERED") == [1]
+    assert_problem(invoke("update_order_status", status_update(placed["id"], "SHIPPED")), 409)
+    assert values(published(), "OrderStatusChanged") == []
+
+
+def test_given_product_when_putting_then_deleting_cart_line_then_added_and_removed_counted(
+    invoke, new_product, published
+):
+    product = new_product()
+    published()
+    evt = with_body(at("put_cart_item", product_id=product["id"]), {"quantity": 2})
+    assert invoke("put_cart_item", evt)["statusCode"] == 200
+    assert values(published(), "CartItemsAdded") == [1]
+    assert invoke("delete_cart_item", at("delete_cart_item", product_id=product["id"]))["statusCode"] == 200
+    assert values(published(), "CartItemsRemoved") == [1]
+
+
+def test_given_unknown_product_or_anonymous_caller_when_putting_cart_line_then_nothing_counted(invoke, published):
+    assert_problem(invoke("put_cart_item", with_body(at("put_cart_item", product_id=UNKNOWN_ID), {"quantity": 1})), 404)
+    evt = with_body(at("put_cart_item", groups=None, product_id=UNKNOWN_ID), {"quantity": 1})
+    assert_problem(invoke("put_cart_item", evt), 401)
+    assert_problem(invoke("delete_cart_item", at("delete_cart_item", groups=None, product_id=UNKNOWN_ID)), 401)
+    metrics = published()
+    assert values(metrics, "CartItemsAdded") == [] and values(metrics, "CartItemsRemoved") == []

@@ -10,11 +10,11 @@ import pytest
 from scripts.make_events import PRODUCT_ID, product_image, stream_record
 from shop.adapters import clients
 from shop.adapters.clients import opensearch_client
-from shop.adapters.search_index import ALIAS, IndexProduct, SearchIndex, index_name
+from shop.adapters.search_index import ALIAS, IndexProduct, SearchIndex, WriteOutcome, index_name
 from shop.models import Product
 from shop.services import search
 from shop.settings import search_settings
-from tests.handlers.conftest import assert_problem, body_of, event, load_function, with_query
+from tests.handlers.conftest import assert_problem, body_of, event, load_function, values, with_query
 
 
 def _clear() -> None:
@@ -309,3 +309,88 @@ def test_given_opensearch_unreachable_when_searching_then_503_problem(table, mon
 
 def test_given_index_not_created_yet_when_searching_then_503_problem(searcher, context):
     assert_problem(searcher.lambda_handler(event("search_products"), context), 503)
+
+
+# Business metrics
+
+
+def test_given_batch_when_indexed_then_indexed_records_counted_and_zero_failures(indexer, context, published):
+    records = event("index_products")["Records"]
+    assert indexer.lambda_handler(event("index_products"), context) == {"batchItemFailures": []}
+    metrics = published()
+    assert values(metrics, "IndexedRecords") == [len(records)]
+    # Zeros too, so that an alarm on failures always has data.
+    assert values(metrics, "IndexFailures") == [0] and values(metrics, "PoisonRecords") == [0]
+
+
+def test_given_poison_record_and_a_failed_write_when_indexed_then_each_counted_apart(
+    indexer, context, monkeypatch, published
+):
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    records = [
+        *records_of(ids[0], 100, ("INSERT", 1, None)),
+        *records_of(ids[1], 200, ("INSERT", 1, None)),
+        poison(records_of(ids[2], 300, ("INSERT", 1, None))[0]),
+    ]
+    real_write = indexer.search_index.write
+
+    def refuse_second_product(actions, target=None):
+        refused = [action for action in actions if action.product_id == ids[1]]
+        written = iter(real_write([action for action in actions if action not in refused], target))
+        return [WriteOutcome(False, 429, "rejected") if action in refused else next(written) for action in actions]
+
+    monkeypatch.setattr(indexer.search_index, "write", refuse_second_product)
+    response = indexer.lambda_handler({"Records": records}, context)
+    assert len(response["batchItemFailures"]) == 2
+    metrics = published()
+    assert values(metrics, "IndexedRecords") == [1]
+    assert values(metrics, "IndexFailures") == [2]  # every record reported back to the stream for a retry
+    assert values(metrics, "PoisonRecords") == [1]  # of which this one no retry will ever index
+
+
+def test_given_opensearch_unreachable_when_indexing_then_every_record_counted_as_failed(
+    table, monkeypatch, context, published
+):
+    monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("OPENSEARCH_AUTH", "none")
+    _clear()
+    try:
+        function = load_function("index_products")
+        function.lambda_handler(event("index_products"), context)
+    finally:
+        _clear()
+    metrics = published()
+    assert values(metrics, "IndexFailures") == [len(event("index_products")["Records"])]
+    assert values(metrics, "IndexedRecords") == [0]
+
+
+def test_given_query_when_searching_then_query_counted_and_zero_results_only_when_nothing_found(
+    searcher, context, published
+):
+    _index(product("Desk Lamp"))
+    for q, nothing_found in (("lamp", 0), ("teapot", 1)):
+        response = searcher.lambda_handler(with_query(event("search_products"), {"q": q}), context)
+        assert response["statusCode"] == 200, response
+        metrics = published()
+        assert values(metrics, "SearchQueries") == [1]
+        assert values(metrics, "SearchZeroResults") == [nothing_found]
+
+
+def test_given_next_page_when_searching_then_not_counted_as_another_query(searcher, context, published):
+    _index(*(product(f"Lamp {i}", category="lighting") for i in range(3)))
+    query = {"category": "lighting", "limit": "2"}
+    first = body_of(searcher.lambda_handler(with_query(event("search_products"), query), context))
+    published()
+    response = searcher.lambda_handler(
+        with_query(event("search_products"), {**query, "cursor": first["next_cursor"]}), context
+    )
+    assert response["statusCode"] == 200
+    metrics = published()
+    assert values(metrics, "SearchQueries") == [] and values(metrics, "SearchZeroResults") == []
+
+
+def test_given_invalid_search_or_search_down_then_no_query_counted(searcher, context, published):
+    assert_problem(searcher.lambda_handler(with_query(event("search_products"), {"limit": "0"}), context), 422)
+    assert_problem(searcher.lambda_handler(event("search_products"), context), 503)  # no index yet
+    metrics = published()
+    assert values(metrics, "SearchQueries") == [] and values(metrics, "SearchZeroResults") == []

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -43,13 +42,12 @@ from shop.errors import (
     VersionMismatch,
 )
 from shop.models import Problem, ValidationIssue
+from shop.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
 ADMIN_GROUP = "admin"
 # OpenAPI security requirement of the routes behind the Lambda authorizer.
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-
-logger = Logger()
 
 
 @dataclass(frozen=True)

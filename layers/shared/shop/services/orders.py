@@ -127,17 +127,24 @@ def _placed_before(store: "OrderStore", order_id: str, request: CheckoutRequest)
     return order
 
 
+def _ignore(order: Order) -> None:
+    pass
+
+
 def place_order(
     request: CheckoutRequest,
     store: OrderStore | None = None,
     clock: Callable[[], datetime] = _now,
     back_off: Callable[[int], None] = _back_off,
     monotonic: Callable[[], float] = time.monotonic,
+    *,
+    on_placed: Callable[[Order], None] = _ignore,
 ) -> Order:
     """Turn the caller's cart into an order: names and prices as they are now, stock taken, cart emptied,
     all in one transaction. Lines of deleted products are dropped (as the cart shows them). Runs at most
     once per (user, Idempotency-Key) by itself: the order id derives from them, so a re-run after a
-    commit returns the order placed then and changes nothing."""
+    commit returns the order placed then and changes nothing. `on_placed` hears of the order only when
+    this call committed it, never when it answers an earlier one."""
     orders = store or default_store()
     order_id = order_id_for(request.user_id, request.idempotency_key)
 
@@ -181,6 +188,7 @@ def place_order(
             if earlier is None:  # cannot happen: orders are never deleted
                 raise WriteConflict("the order vanished") from None
             return earlier
+        on_placed(order)
         return order
 
     return _retrying(attempt, back_off, monotonic)
@@ -213,9 +221,11 @@ def checkout(
     store: OrderStore | None = None,
     persistence: "BasePersistenceLayer | None" = None,
     config: "IdempotencyConfig | None" = None,
+    on_placed: Callable[[Order], None] = _ignore,
 ) -> Order:
     """place_order at most once per (user, Idempotency-Key): a replay with the same body gets the same
-    order back and changes nothing. Failures are not remembered, so a retry after one may succeed."""
+    order back and changes nothing. Failures are not remembered, so a retry after one may succeed.
+    `on_placed` is place_order's: a replay answered from the idempotency record does not run it."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -236,7 +246,8 @@ def checkout(
         output_serializer=PydanticSerializer,
     )
     try:
-        order: Order = once(request=request, store=store)
+        # Only `request` is the idempotency key's data; the other arguments pass through.
+        order: Order = once(request=request, store=store, on_placed=on_placed)
     except IdempotencyValidationError as error:
         raise IdempotencyKeyReused() from error
     except IdempotencyAlreadyInProgressError as error:
