@@ -85,7 +85,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         answer = outcome.answer
         logger.info("custom resource answered", extra={"status": answer.status, "delivered": outcome.delivered})
-        return {"ok": answer.status == "SUCCESS" and outcome.delivered, "status": answer.status, "reason": answer.reason}
+        ok = answer.status == "SUCCESS" and outcome.delivered
+        return {"ok": ok, "status": answer.status, "reason": answer.reason}
 
     if SETTINGS_ERROR is not None:
         return search_admin.error_result("misconfigured", SETTINGS_ERROR).summary

@@ -356,9 +356,7 @@ def test_given_a_domain_not_ready_yet_when_created_then_retried_with_backoff_unt
     assert security.mappings[ADMIN_ROLE] == [ADMIN_ARN] and data["Index"] == "products-v1"
 
 
-def test_given_a_domain_that_never_becomes_ready_when_created_then_failed_after_the_last_attempt(
-    security, index, sent
-):
+def test_given_a_domain_that_never_becomes_ready_when_created_then_failed_after_the_last_attempt(security, index, sent):
     security.fail[f"role {INDEXER_ROLE}"] = [RetriableError(f"503 attempt {n}") for n in range(10)]
 
     answer(cfn_event("create"), security, index, sent)
@@ -367,9 +365,7 @@ def test_given_a_domain_that_never_becomes_ready_when_created_then_failed_after_
     assert sent.only["Status"] == "FAILED" and "503 attempt 4" in sent.only["Reason"]
 
 
-def test_given_a_very_long_error_when_failed_then_the_reason_is_cut_to_fit_cloudformations_limit(
-    security, index, sent
-):
+def test_given_a_very_long_error_when_failed_then_the_reason_is_cut_to_fit_cloudformations_limit(security, index, sent):
     security.fail[f"role {INDEXER_ROLE}"] = [ValueError("x" * 10_000)]
 
     answer(cfn_event("create"), security, index, sent)
@@ -398,9 +394,7 @@ def test_given_an_event_without_stack_ids_when_answered_then_failed_is_still_sen
     assert "example.invalid" not in sent.only["Reason"]
 
 
-def test_given_work_outlasting_the_function_when_answered_then_failed_before_the_timeout_and_only_once(
-    index, sent
-):
+def test_given_work_outlasting_the_function_when_answered_then_failed_before_the_timeout_and_only_once(index, sent):
     release = threading.Event()
 
     def stuck(_: SecurityProperties) -> dict[str, str]:
