@@ -8,6 +8,7 @@ answer to CloudFormation goes to its pre-signed URL, always, and before this fun
 """
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -63,6 +64,20 @@ def _infrastructure_error(error: Exception) -> search_admin.ActionResult:
     return search_admin.error_result("table-unavailable", f"DynamoDB: {error}")
 
 
+def _run_operator_event(event: dict[str, Any], seconds_left: Callable[[], float]) -> search_admin.ActionResult:
+    settings = search_admin_settings()
+    try:
+        return search_admin.run_operator_event(
+            event,
+            table=ProductsTable(catalog_settings().table_name),
+            index=search_index,
+            deadline=search_admin.Deadline(seconds_left, settings.deadline_margin_seconds),
+            max_ids=settings.max_ids_in_result,
+        )
+    except (TransportError, WriteConflict, ClientError, BotoCoreError) as error:
+        return _infrastructure_error(error)
+
+
 @logger.inject_lambda_context
 # Summaries can be large; the X-Ray segment carries none of them.
 @tracer.capture_lambda_handler(capture_response=False)
@@ -86,23 +101,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         answer = outcome.answer
         logger.info("custom resource answered", extra={"status": answer.status, "delivered": outcome.delivered})
         ok = answer.status == "SUCCESS" and outcome.delivered
+        metrics.add_metric(name="SearchSecurityFailures", unit=MetricUnit.Count, value=0 if ok else 1)
         return {"ok": ok, "status": answer.status, "reason": answer.reason}
 
     if SETTINGS_ERROR is not None:
-        return search_admin.error_result("misconfigured", SETTINGS_ERROR).summary
-    settings = search_admin_settings()
-    try:
-        result = search_admin.run_operator_event(
-            event,
-            table=ProductsTable(catalog_settings().table_name),
-            index=search_index,
-            deadline=search_admin.Deadline(seconds_left, settings.deadline_margin_seconds),
-            max_ids=settings.max_ids_in_result,
-        )
-    except (TransportError, WriteConflict, ClientError, BotoCoreError) as error:
-        result = _infrastructure_error(error)
+        result = search_admin.error_result("misconfigured", SETTINGS_ERROR)
+    else:
+        result = _run_operator_event(event, seconds_left)
     action = event.get("action") if isinstance(event, dict) else None
     logger.info("operator action", extra={"action": str(action)[:20], "ok": result.summary.get("ok")})
+    # One per action, failed or not, so that an alarm on errors sees every run. Differences found by a check
+    # or items an action could not write are not errors of the action: they have metrics of their own.
+    metrics.add_metric(name="AdminActionErrors", unit=MetricUnit.Count, value=1 if "error" in result.summary else 0)
     for name, count in result.metrics.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
     return result.summary
