@@ -1,5 +1,5 @@
 """The admin function's adapters: the security API (through the real lazy client, against a transport-level
-double of the security plugin, and against osmem-server, which has none) and CloudFormation's response URL."""
+double of the security plugin; osmem-server has none, see tests/integration) and CloudFormation's response URL."""
 
 import json
 
@@ -105,17 +105,6 @@ def test_given_an_unreachable_domain_when_putting_then_a_retriable_unreachable_e
         SearchSecurity().put_role("shop_search", ROLE)
 
     assert raised.value.status == "unreachable" and raised.value.retriable
-
-
-def test_given_osmem_server_when_putting_then_no_security_plugin_is_reported(osmem_url, monkeypatch):
-    # The local OpenSearch has no fine-grained access control: which is why the double above exists.
-    _point_client_at(monkeypatch, osmem_url)
-
-    with pytest.raises(SecurityApiError) as raised:
-        SearchSecurity().put_role_mapping("all_access", [ARN])
-
-    assert raised.value.status == 400
-    assert "no handler found" in str(raised.value) and "fine-grained access control is off" in str(raised.value)
 
 
 # --- CloudFormation's response URL ---
