@@ -78,6 +78,9 @@ class SecurityProperties(BaseModel):
     admin_role_arn: RoleArn = Field(alias="AdminRoleArn")
     # People's roles (for OpenSearch Dashboards, or running the script from inside the VPC), with full access.
     operator_role_arns: list[RoleArn] = Field(default_factory=list, alias="OperatorRoleArns", max_length=20)
+    # Not read: passed so that a replaced domain (a new endpoint) makes CloudFormation send an Update, which
+    # configures the new domain, and so that the resource visibly depends on the domain.
+    domain_endpoint: str | None = Field(default=None, alias="DomainEndpoint")
     # Changing it makes CloudFormation send an Update, which re-applies ROLE_DEFINITIONS after they changed.
     revision: str | None = Field(default=None, alias="Revision")
 
