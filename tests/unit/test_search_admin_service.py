@@ -264,6 +264,13 @@ def test_given_delete_with_invalid_properties_when_answered_then_success(securit
     assert sent.only["Status"] == "SUCCESS" and security.calls == []
 
 
+def test_given_cloudformations_own_properties_then_accepted_beside_ours():
+    properties = SecurityProperties.model_validate(
+        {**cfn_event("create")["ResourceProperties"], "ServiceTimeout": "1800"}
+    )
+    assert properties.indexer_role_arn == INDEXER_ARN
+
+
 @pytest.mark.parametrize("operators", [[""], "", ["", " "], []])
 def test_given_blank_operator_roles_then_only_the_admin_function_has_all_access(operators):
     properties = SecurityProperties.model_validate(

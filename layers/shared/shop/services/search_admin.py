@@ -72,7 +72,9 @@ class SecurityProperties(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    # CloudFormation's own properties, which it may pass along with ours.
     service_token: str | None = Field(default=None, alias="ServiceToken")
+    service_timeout: str | int | None = Field(default=None, alias="ServiceTimeout")
     indexer_role_arn: RoleArn = Field(alias="IndexerRoleArn")
     search_role_arn: RoleArn = Field(alias="SearchRoleArn")
     admin_role_arn: RoleArn = Field(alias="AdminRoleArn")
