@@ -68,12 +68,12 @@ def _progress(description: str, total: int) -> tqdm:
 
 
 def _print_report(report: ReconcileReport) -> int:
+    return _print_summary_report(_summary_of(report))
+
+
+def _print_summary_report(report: dict[str, Any]) -> int:
     return _print_counts(
-        report.indexed,
-        report.deleted,
-        report.unchanged,
-        {"count": len(report.failed), "items": report.failed},
-        {"count": len(report.malformed), "items": report.malformed},
+        report["indexed"], report["deleted"], report["unchanged"], report["failed"], report["malformed"]
     )
 
 
@@ -133,18 +133,26 @@ def _dead_letters(sqs: Any, queue_url: str) -> Iterator[tuple[dict[str, Any], st
             yield json.loads(message["Body"]), message["ReceiptHandle"]
 
 
-Repair = Callable[[list[str]], int]
+# Reconciles one dead-lettered batch's products; answers a summary as the admin function does.
+Repair = Callable[[list[str]], dict[str, Any]]
 
 
-def _repair_locally(product_ids: list[str]) -> int:
-    return _print_report(reconcile_products(product_ids, _table(), SearchIndex()))
+def _summary_of(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "indexed": report.indexed,
+        "deleted": report.deleted,
+        "unchanged": report.unchanged,
+        "failed": {"count": len(report.failed), "items": report.failed},
+        "malformed": {"count": len(report.malformed), "items": report.malformed},
+    }
+
+
+def _repair_locally(product_ids: list[str]) -> dict[str, Any]:
+    return _summary_of(reconcile_products(product_ids, _table(), SearchIndex()))
 
 
 def reconcile_dead_letters(queue: str, repair: Repair = _repair_locally) -> int:
-    """Re-index the products of every dead-lettered batch; delete each message once it is repaired.
-
-    `repair` reconciles one batch's products and prints its report; 0 means repaired.
-    """
+    """Re-index the products of every dead-lettered batch; delete each message once it is repaired."""
     import boto3
 
     from shop.adapters.catalog_stream import StreamRangeExpired, product_ids_in_range
@@ -166,8 +174,15 @@ def reconcile_dead_letters(queue: str, repair: Repair = _repair_locally) -> int:
             print(f"batch {error} has left the stream: run `reconcile --all`, then purge the queue")
             status = 1
             continue
-        print(f"batch {batch['shardId']} {batch['startSequenceNumber']}..{batch['endSequenceNumber']}: ", end="")
-        if repair(sorted(product_ids)) == 0:
+        where = f"batch {batch['shardId']} {batch['startSequenceNumber']}..{batch['endSequenceNumber']}: "
+        try:
+            summary = repair(sorted(product_ids))
+        except AdminFunctionFailed as error:
+            print(f"{where}{error}")
+            status = 1
+            continue
+        print(where, end="")
+        if _print_outcome(summary) == 0:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt)
         else:
             status = 1
@@ -287,10 +302,8 @@ def _print_failure(summary: dict[str, Any]) -> int:
     return 1
 
 
-def _print_summary_report(report: dict[str, Any]) -> int:
-    return _print_counts(
-        report["indexed"], report["deleted"], report["unchanged"], report["failed"], report["malformed"]
-    )
+def _print_outcome(summary: dict[str, Any]) -> int:
+    return _print_failure(summary) if "error" in summary else _print_summary_report(summary)
 
 
 def remote_ensure(admin: StackAdmin) -> int:
@@ -314,21 +327,21 @@ def remote_reindex(admin: StackAdmin) -> int:
     return max(status, _print_summary_report(summary["caught_up"]))
 
 
-def _remote_reconcile_ids(admin: StackAdmin, product_ids: list[str]) -> int:
+def _remote_reconcile_ids(admin: StackAdmin, product_ids: list[str]) -> dict[str, Any]:
+    """One summary for these products, however many invocations they take; the first error ends it."""
     from shop.services.search_admin import MAX_RECONCILE_IDS
 
-    if not product_ids:
-        print("no catalog products in it")
-        return 0
-    status = 0
+    total: dict[str, Any] = _summary_of(ReconcileReport())
     for start in range(0, len(product_ids), MAX_RECONCILE_IDS):
-        try:
-            summary = admin.invoke({"action": "reconcile", "ids": product_ids[start : start + MAX_RECONCILE_IDS]})
-        except AdminFunctionFailed as error:
-            print(error)
-            return 1
-        status = max(status, _print_failure(summary) if "error" in summary else _print_summary_report(summary))
-    return status
+        summary = admin.invoke({"action": "reconcile", "ids": product_ids[start : start + MAX_RECONCILE_IDS]})
+        if "error" in summary:
+            return summary
+        for count in ("indexed", "deleted", "unchanged"):
+            total[count] += summary[count]
+        for kind in ("failed", "malformed"):
+            total[kind]["count"] += summary[kind]["count"]
+            total[kind]["items"].update(summary[kind]["items"])
+    return total
 
 
 def remote_reconcile(admin: StackAdmin, args: argparse.Namespace) -> int:
@@ -336,9 +349,8 @@ def remote_reconcile(admin: StackAdmin, args: argparse.Namespace) -> int:
         queue = args.from_dlq or admin.output(DEAD_LETTER_QUEUE_OUTPUT)
         return reconcile_dead_letters(queue, repair=lambda ids: _remote_reconcile_ids(admin, ids))
     if args.ids:
-        return _remote_reconcile_ids(admin, sorted(set(args.ids)))
-    summary = admin.invoke({"action": "reconcile"})
-    return _print_failure(summary) if "error" in summary else _print_summary_report(summary)
+        return _print_outcome(_remote_reconcile_ids(admin, sorted(set(args.ids))))
+    return _print_outcome(admin.invoke({"action": "reconcile"}))
 
 
 def remote_check(admin: StackAdmin) -> int:

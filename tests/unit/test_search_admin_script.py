@@ -330,7 +330,7 @@ def test_given_dead_letters_when_reconciled_on_the_stack_then_each_repaired_batc
     assert f"  failed {refused}: 403 blocked" in capsys.readouterr().out
 
 
-def test_given_the_function_failing_for_a_batch_then_its_message_stays(lambda_client):
+def test_given_the_function_failing_for_a_batch_then_its_message_stays(lambda_client, capsys):
     queue_url = create_stack()
     _put_products(2)
     (message,) = _stream_batches([2])
@@ -339,6 +339,7 @@ def test_given_the_function_failing_for_a_batch_then_its_message_stays(lambda_cl
 
     assert script.main(["--stack", STACK, "reconcile", "--from-dlq"]) == 1
     assert _messages_left(queue_url) == 1
+    assert f"{FUNCTION} failed: Runtime.ImportModuleError: no module" in capsys.readouterr().out
 
 
 def test_given_a_queue_named_explicitly_then_it_is_read_instead_of_the_stacks(lambda_client):
@@ -360,3 +361,22 @@ def test_given_a_message_that_is_not_a_stream_batch_then_kept_and_nothing_invoke
     assert script.main(["--stack", STACK, "reconcile", "--from-dlq"]) == 1
     assert lambda_client.calls == []
     assert "not a stream batch" in capsys.readouterr().out
+
+
+def test_given_more_ids_than_one_invocation_takes_then_sent_in_parts_and_summed(lambda_client, monkeypatch, capsys):
+    from shop.services import search_admin
+
+    monkeypatch.setattr(search_admin, "MAX_RECONCILE_IDS", 2)
+    create_stack()
+    ids = sorted(str(uuid.uuid4()) for _ in range(5))
+    lambda_client.answers = [
+        {"ok": True, "action": "reconcile", **report(indexed=2)},
+        {"ok": False, "action": "reconcile", **report(indexed=1, failed={ids[3]: "403 blocked"})},
+        {"ok": True, "action": "reconcile", **report(indexed=1)},
+    ]
+
+    assert script.main(["--stack", STACK, "reconcile", "--ids", *ids]) == 1
+    assert [payload["ids"] for payload in lambda_client.payloads] == [ids[:2], ids[2:4], ids[4:]]
+    out = capsys.readouterr().out
+    assert "indexed 4, deleted 0, already current 0, failed 1, malformed in the table 0" in out
+    assert f"  failed {ids[3]}: 403 blocked" in out
