@@ -92,3 +92,27 @@ class IdempotencySettings(BaseSettings):
 @cache
 def idempotency_settings() -> IdempotencySettings:
     return IdempotencySettings()
+
+
+# --- Search administration: SearchAdminFunction, inside the domain's VPC ---
+
+
+class SearchAdminSettings(BaseSettings):
+    """The admin function's own settings; it also reads `search_settings()` and `catalog_settings()`."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # How long before the function's timeout a long operation stops, so that it can still drop a half-built
+    # index and answer: in-flight pages (a DynamoDB scan page and its bulk request) finish first.
+    deadline_margin_seconds: float = Field(
+        default=60.0, ge=1, le=300, validation_alias="SEARCH_ADMIN_DEADLINE_MARGIN_SECONDS"
+    )
+    # Ids listed per kind in a result (missing, extra, ...); counts are always whole. Keeps the answer far
+    # below Lambda's 6 MB response limit however far the index drifted.
+    max_ids_in_result: int = Field(default=1000, ge=1, le=20_000, validation_alias="SEARCH_ADMIN_MAX_IDS_IN_RESULT")
+    metrics_namespace: str = Field(default="Shop", min_length=1, validation_alias="POWERTOOLS_METRICS_NAMESPACE")
+
+
+@cache
+def search_admin_settings() -> SearchAdminSettings:
+    return SearchAdminSettings()
