@@ -22,6 +22,7 @@ IMPORT_ENVIRONMENT = {
     "OPENSEARCH_AUTH": "none",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "shop",
+    "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
 }
 
 

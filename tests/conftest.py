@@ -21,6 +21,8 @@ os.environ.update(
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "POWERTOOLS_SERVICE_NAME": "shop-tests",
         "POWERTOOLS_METRICS_NAMESPACE": "ShopTests",
+        # The web frontend's origin, as the template's default CorsAllowedOrigins.
+        "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
         # No X-Ray daemon here: Tracer's decorators run, but send nothing.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }

@@ -81,7 +81,7 @@ def _run_operator_event(event: dict[str, Any], seconds_left: Callable[[], float]
 @logger.inject_lambda_context
 # Summaries can be large; the X-Ray segment carries none of them.
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     def seconds_left() -> float:
         return context.get_remaining_time_in_millis() / 1000

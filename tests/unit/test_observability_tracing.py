@@ -46,6 +46,7 @@ def traced(name: str, event: dict[str, Any], **environment: str) -> tuple[Any, l
         "TABLE_NAME": "ShopTable",
         "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
         "CURSOR_SIGNING_KEY": "tracing-tests-cursor-signing-key-0123",
+        "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
         **environment,
     }
     try:

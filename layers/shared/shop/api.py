@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shop.cors import cors_config
 from shop.errors import (
     CartEmpty,
     CartFull,
@@ -178,7 +179,10 @@ class JsonApiResolver(APIGatewayRestResolver):
 def create_resolver(required_group: str | None = None, signed_in: bool = False) -> APIGatewayRestResolver:
     """The resolver every API function declares its one route on; `required_group` guards the route,
     `signed_in` requires a verified caller of any group."""
-    app = JsonApiResolver(required_group=required_group, signed_in=signed_in, enable_validation=True)
+    # CORS headers on every answer, for the allowed origins only (the preflight is CorsPreflightFunction's).
+    app = JsonApiResolver(
+        required_group=required_group, signed_in=signed_in, enable_validation=True, cors=cors_config()
+    )
     app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
     @app.exception_handler(ShopError)
