@@ -68,6 +68,11 @@ FOLDED_TYPES = {
     SECURITY_GROUP_EGRESS,
     ROUTE_TABLE_ASSOCIATION,
 }
+POOL_PARTS = {
+    "AWS::Cognito::UserPoolClient": "app client",
+    "AWS::Cognito::UserPoolGroup": "group",
+    "AWS::Cognito::UserPoolDomain": "domain",
+}
 # Resources that only switch on logging for another one: drawn as that one's edge to the log groups.
 LOG_ATTACHMENT_TYPES = {"AWS::WAFv2::LoggingConfiguration", "AWS::EC2::FlowLog"}
 
@@ -101,7 +106,7 @@ LAYERS = (
     ("layer_functions", "Functions"),
     ("layer_data", "Data"),
     ("layer_search", "Search"),
-    ("layer_ops", "Operations"),
+    ("layer_ops", "Operations and security"),
 )
 STYLES = {
     "edge": "fill:#fde2e4,stroke:#c9184a,color:#1b1b1b",
@@ -224,7 +229,6 @@ class Group:
     title: str
     style: str
     nodes: set[str] = field(default_factory=set)
-    children: list["Group"] = field(default_factory=list)
 
 
 class Diagram:
@@ -232,15 +236,13 @@ class Diagram:
         self.nodes: dict[str, Node] = {}
         self.group_of: dict[str, str] = {}
         self.groups: dict[str, Group] = {}
-        self.top_groups: list[Group] = []
         self.edge_labels: dict[tuple[str, str, bool], set[str]] = defaultdict(set)
         # Which node stands for a logical id (a log group is drawn by the "N log groups" node, for instance).
         self.node_of: dict[str, str] = {}
 
-    def group(self, group_id: str, title: str, style: str, parent: str | None = None) -> Group:
+    def group(self, group_id: str, title: str, style: str) -> Group:
         if group_id not in self.groups:
             self.groups[group_id] = Group(group_id, title, style)
-            (self.groups[parent].children if parent else self.top_groups).append(self.groups[group_id])
         return self.groups[group_id]
 
     def add(self, node: Node, group: str, stands_for: Iterable[str] = ()) -> str:
@@ -270,8 +272,9 @@ class Diagram:
 
     def render(self) -> str:
         lines = [HEADER, "flowchart TB"]
-        for group in self.top_groups:
-            lines += self._render_group(group, "  ")
+        # Subgraphs in the order they were opened: the layers, then VPCs, then pipelines.
+        for group in self.groups.values():
+            lines += self._render_group(group)
         for edge in self.edges():
             arrow = "-.->" if edge.dotted else "-->"
             text = f'|"{edge.text}"|' if edge.text else ""
@@ -284,25 +287,20 @@ class Diagram:
         for style in sorted(by_style):
             lines.append(f"  class {','.join(sorted(by_style[style]))} {style}")
         for group in sorted(self.groups.values(), key=lambda group: group.id):
-            if self._has_nodes(group):
+            if group.nodes:
                 lines.append(f"  style {group.id} {GROUP_STYLES[group.style]}")
         return "\n".join(lines) + "\n"
 
-    def _render_group(self, group: Group, indent: str) -> list[str]:
-        if not self._has_nodes(group):
+    def _render_group(self, group: Group) -> list[str]:
+        if not group.nodes:
             return []
-        lines = [f'{indent}subgraph {group.id}["{escape(group.title)}"]']
-        for child in group.children:
-            lines += self._render_group(child, indent + "  ")
+        lines = [f'  subgraph {group.id}["{escape(group.title)}"]']
         for member in sorted(group.nodes):
             node = self.nodes[member]
             opening, closing = SHAPES[node.shape]
-            lines.append(f"{indent}  {node.id}{opening}{node.text}{closing}")
-        lines.append(f"{indent}end")
+            lines.append(f"    {node.id}{opening}{node.text}{closing}")
+        lines.append("  end")
         return lines
-
-    def _has_nodes(self, group: Group) -> bool:
-        return bool(group.nodes) or any(self._has_nodes(child) for child in group.children)
 
 
 # --- reading the application template -------------------------------------------------------------------------------
@@ -369,16 +367,14 @@ class Application:
 
     def draw_identity(self) -> None:
         for pool_id in self.of_type(USER_POOL):
-            attached = sorted(
-                f"{self.type_of(other).rsplit('::', 1)[-1]} {other}"  # type: ignore[union-attr]
-                for other, properties in self.of_type(*FOLDED_TYPES).items()
-                if pool_id in self.ids_of_type(properties.get("UserPoolId"), USER_POOL)
-            )
-            self.drawn.update(
+            # Its clients, groups and domain only configure the pool: named in its label.
+            attached_ids = [
                 other
                 for other, properties in self.of_type(*FOLDED_TYPES).items()
                 if pool_id in self.ids_of_type(properties.get("UserPoolId"), USER_POOL)
-            )
+            ]
+            attached = sorted(f"{POOL_PARTS.get(str(self.type_of(other)), 'part')} {other}" for other in attached_ids)
+            self.drawn.update(attached_ids)
             self.add(
                 pool_id,
                 Node(pool_id, label(pool_id, "Cognito user pool", *attached), "box", "identity"),
@@ -433,9 +429,8 @@ class Application:
             kind = "SQS FIFO queue" if properties.get("FifoQueue") else "SQS queue"
             self.add(queue_id, Node(queue_id, label(queue_id, kind), "queue", "data"), "layer_data")
         for secret_id in self.of_type(SECRET):
-            self.add(
-                secret_id, Node(secret_id, label(secret_id, "Secrets Manager secret"), "box", "data"), "layer_data"
-            )
+            # Beside the keys, not the tables: a deploy-time value, not data the functions call.
+            self.add(secret_id, Node(secret_id, label(secret_id, "Secrets Manager secret"), "box", "ops"), "layer_ops")
 
     def draw_search(self) -> None:
         for domain_id, properties in self.of_type(DOMAIN).items():
@@ -515,7 +510,7 @@ class Application:
         apis = self.of_type(API)
         if not apis:
             return
-        self.diagram.add(Node("clients", label("Clients", "HTTPS"), "circle", "edge"), "layer_edge")
+        self.add_clients()
         protected: set[str] = set()
         for acl_id, properties in self.of_type(WEB_ACL).items():
             rules = [rule.get("Name") for rule in properties.get("Rules") or [] if isinstance(rule.get("Name"), str)]
@@ -540,6 +535,10 @@ class Application:
                 for properties in self.of_type("AWS::Cognito::UserPoolClient").values()
             ):
                 self.diagram.connect("clients", pool_id, "sign in, tokens", dotted=True)
+
+    def add_clients(self) -> None:
+        if "clients" not in self.diagram.nodes:
+            self.diagram.add(Node("clients", label("Clients", "HTTPS"), "circle", "edge"), "layer_edge")
 
     def api_ids(self, value: Any) -> list[str]:
         """The APIs a value names, counting SAM's generated stage (`<Api><Stage>Stage`, `<Api>.Stage`) as its API."""
@@ -656,6 +655,7 @@ class Application:
         if "ServerlessRestApi" not in self.diagram.nodes:
             text = label("ServerlessRestApi", "API Gateway REST API (implicit)")
             self.diagram.add(Node("ServerlessRestApi", text, "hexagon", "api"), "layer_api")
+            self.add_clients()
             self.diagram.connect("clients", "ServerlessRestApi", "HTTPS")
         return "ServerlessRestApi"
 
@@ -663,8 +663,18 @@ class Application:
         self.draw_routes()
         for function_id, properties in self.functions().items():
             function = self.node(function_id) or function_id
-            self.draw_environment_access(function_id, properties)
-            self.draw_policy_access(function, policy_statements(properties.get("Policies")), properties.get("Policies"))
+            policies = properties.get("Policies")
+            statements = policy_statements(policies)
+            self.draw_environment_access(function, (properties.get("Environment") or {}).get("Variables") or {})
+            self.draw_policy_access(function, statements, policies)
+            # The endpoint in its environment, or an IAM grant on the domain's ARN, or both.
+            domains = set(self.ids_of_type(properties.get("Environment"), DOMAIN))
+            domains |= set(self.domains_named_in(statements)) | set(self.domains_named_in(policy_templates(policies)))
+            signed = bool(self.domains_named_in(statements)) or any(
+                name in SAM_DOMAIN_POLICIES for name, _ in policy_templates(policies)
+            )
+            for domain in sorted(domains):
+                self.diagram.connect(function, self.node(domain) or domain, self.domain_protocol(domain, signed))
         for role_id, properties in self.of_type(ROLE).items():
             if role_id in self.drawn:
                 statements = [
@@ -673,39 +683,31 @@ class Application:
                     for statement in as_list((policy.get("PolicyDocument") or {}).get("Statement"))
                 ]
                 self.draw_policy_access(role_id, statements, [])
+                for domain in self.domains_named_in(statements):
+                    self.diagram.connect(role_id, self.node(domain) or domain, self.domain_protocol(domain, True))
         self.draw_security_groups()
         self.draw_endpoints()
 
-    def draw_environment_access(self, function_id: str, properties: dict[str, Any]) -> None:
-        function = self.node(function_id) or function_id
-        variables = (properties.get("Environment") or {}).get("Variables") or {}
+    def draw_environment_access(self, function: str, variables: dict[str, Any]) -> None:
         for pool in self.ids_of_type(variables, USER_POOL):
             self.diagram.connect(pool, function, "JWKS", dotted=True)
+        # A dynamic reference: CloudFormation reads the secret into the variable, the function never calls it.
         for secret in self.ids_of_type(variables, SECRET):
             self.diagram.connect(function, secret, "value resolved at deploy", dotted=True)
-        domains = set(self.ids_of_type(variables, DOMAIN)) | set(self.domains_named_in(properties.get("Policies")))
-        for domain in sorted(domains):
-            self.diagram.connect(function, self.node(domain) or domain, self.domain_protocol(domain, properties))
 
-    def domain_protocol(self, domain_id: str, properties: dict[str, Any]) -> str:
-        domain = self.of_type(DOMAIN)[domain_id]
-        https = (domain.get("DomainEndpointOptions") or {}).get("EnforceHTTPS")
-        signed = any(
-            action.startswith("es:")
-            for statement in policy_statements(properties.get("Policies"))
-            for action in as_list(statement.get("Action"))
-            if isinstance(action, str)
-        ) or any(name in SAM_DOMAIN_POLICIES for name in policy_template_names(properties.get("Policies")))
+    def domain_protocol(self, domain_id: str, signed: bool) -> str:
+        https = (self.of_type(DOMAIN)[domain_id].get("DomainEndpointOptions") or {}).get("EnforceHTTPS")
         return ", ".join(part for part in ("HTTPS 443" if https else "HTTP", "SigV4" if signed else "") if part)
 
     def domains_named_in(self, value: Any) -> list[str]:
-        """Domains an ARN names by their DomainName (`...:domain/<name>/...`), as IAM policies must."""
+        """Domains an ARN names by their DomainName (`...:domain/<name>/...`), as IAM grants must: the name, not a
+        reference, since the domain's own access policy names the roles (a reference would be a cycle)."""
         found = set()
         for domain_id, properties in self.of_type(DOMAIN).items():
             name = sub_text(properties.get("DomainName"))
             if name and any(f"domain/{name}" in text for text in strings_in(value)):
                 found.add(domain_id)
-        return sorted(found & set(self.of_type(DOMAIN)))
+        return sorted(found)
 
     def draw_policy_access(self, principal: str, statements: list[dict[str, Any]], policies: Any) -> None:
         table_access: dict[str, set[str]] = defaultdict(set)
@@ -731,9 +733,6 @@ class Application:
                     a in {"lambda:InvokeFunction", "lambda:*"} for a in actions
                 ):
                     self.diagram.connect(principal, self.node(logical_id) or logical_id, "invokes")
-            if any(action.startswith("es:") for action in actions) and principal in self.drawn:
-                for domain in self.domains_named_in(resources):
-                    self.diagram.connect(principal, self.node(domain) or domain, self.domain_protocol_for_role(domain))
         for name, parameters in policy_templates(policies):
             for table in self.ids_of_type(parameters, TABLE):
                 table_access[table] |= set(SAM_TABLE_POLICIES.get(name, ()))
@@ -748,10 +747,6 @@ class Application:
             text = ", ".join(sorted(access)) + (f" (index {', '.join(indexes)})" if indexes else "")
             if access:
                 self.diagram.connect(principal, self.node(table) or table, text)
-
-    def domain_protocol_for_role(self, domain_id: str) -> str:
-        https = (self.of_type(DOMAIN)[domain_id].get("DomainEndpointOptions") or {}).get("EnforceHTTPS")
-        return "HTTPS 443, SigV4" if https else "HTTP, SigV4"
 
     def draw_queue_access(self, principal: str, queue: str, actions: list[str]) -> None:
         verbs = {action.split(":", 1)[-1] for action in actions}
@@ -846,11 +841,12 @@ class Application:
             if resource.get("Type") in (KMS_KEY, KMS_ALIAS):
                 continue
             target = self.node(logical_id)
+            if target is None:
+                continue
             for value in kms_key_values(resource.get("Properties") or {}):
                 for referenced, _ in references(value):
                     for key in [referenced] if referenced in keys else aliases.get(referenced, []):
-                        if target:
-                            self.diagram.connect(key, target, "encrypts", dotted=True)
+                        self.diagram.connect(key, target, "encrypts", dotted=True)
         self.drawn.update(aliases)
 
     def draw_logging(self) -> None:
@@ -928,10 +924,6 @@ def policy_templates(policies: Any) -> list[tuple[str, Any]]:
         if isinstance(policy, dict) and "Statement" not in policy
         for name, parameters in sorted(policy.items())
     ]
-
-
-def policy_template_names(policies: Any) -> list[str]:
-    return [name for name, _ in policy_templates(policies)]
 
 
 def dynamodb_access(actions: list[str]) -> set[str]:
@@ -1038,7 +1030,7 @@ def draw_pipelines(diagram: Diagram, template: dict[str, Any]) -> None:
     for pipeline_id, resource in sorted((template.get("Resources") or {}).items()):
         if resource.get("Type") != PIPELINE_TYPE:
             continue
-        group = node_id(pipeline_id)
+        group = node_id("delivery", pipeline_id)
         diagram.group(group, f"Delivery: CodePipeline {pipeline_id} (pipeline.yaml)", "pipeline")
         previous = None
         for stage in (resource.get("Properties") or {}).get("Stages") or []:
@@ -1066,8 +1058,8 @@ def describe_action(action: dict[str, Any]) -> str:
         ),
         None,
     )
-    if target is None:
-        target = next((sub_text(configuration[key]) for key in ("StackName",) if key in configuration), None)
+    # A stack is named, not referenced: it is the application's, not a resource of the pipeline template.
+    target = target or sub_text(configuration.get("StackName"))
     what = "manual approval" if category == "Approval" else " ".join(part for part in (provider, target) if part)
     return f"{action.get('Name', '?')}: {what}" if what else str(action.get("Name", "?"))
 

@@ -213,9 +213,7 @@ def test_given_one_function_serving_many_paths_when_drawn_then_the_edge_counts_t
     )
     drawing = draw(tmp_path, API + function("PreflightFunction", f"Events:\n{events}"))
 
-    assert {label for source, target, label in drawing.edges if target == "PreflightFunction"} == {
-        "OPTIONS on 5 paths"
-    }
+    assert {label for source, target, label in drawing.edges if target == "PreflightFunction"} == {"OPTIONS on 5 paths"}
 
 
 def test_given_security_group_ingress_rule_when_drawn_then_it_is_a_labelled_edge_between_the_groups(tmp_path):
@@ -340,7 +338,9 @@ Policies:
 
 
 def test_given_sam_policy_template_when_drawn_then_it_counts_as_table_access(tmp_path):
-    drawing = draw(tmp_path, API + function("CrudFunction", "Policies:\n  - DynamoDBCrudPolicy: { TableName: !Ref Table }"))
+    drawing = draw(
+        tmp_path, API + function("CrudFunction", "Policies:\n  - DynamoDBCrudPolicy: { TableName: !Ref Table }")
+    )
 
     assert ("CrudFunction", "Table", "read, write") in drawing.edges
 
@@ -461,7 +461,10 @@ Resources:
         - Name: Source
           Actions: [{ Name: Checkout, ActionTypeId: { Category: Source, Provider: CodeStarSourceConnection } }]
         - Name: Build
-          Actions: [{ Name: Test, ActionTypeId: { Category: Build, Provider: CodeBuild }, Configuration: { ProjectName: !Ref Build } }]
+          Actions:
+            - Name: Test
+              ActionTypeId: { Category: Build, Provider: CodeBuild }
+              Configuration: { ProjectName: !Ref Build }
         - Name: Approve
           Actions: [{ Name: Approve, ActionTypeId: { Category: Approval, Provider: Manual } }]
         - Name: Prod
@@ -475,7 +478,7 @@ Resources:
         ("Pipeline_Build", "Pipeline_Approve"),
         ("Pipeline_Approve", "Pipeline_Prod"),
     }
-    assert all(drawing.nodes[stage] == ["Pipeline"] for stage in ("Pipeline_Source", "Pipeline_Prod"))
+    assert all(drawing.nodes[stage] == ["delivery_Pipeline"] for stage in ("Pipeline_Source", "Pipeline_Prod"))
     assert "Test: CodeBuild Build" in drawing.label_of("Pipeline_Build")
     assert "manual approval" in drawing.label_of("Pipeline_Approve")
 

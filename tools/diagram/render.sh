@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Renders a Mermaid file to an SVG and a PNG beside it: render.sh docs/architecture.mmd
+# Renders a Mermaid file to SVG (and PNG when asked): render.sh docs/architecture.mmd docs/architecture.svg [out.png]
 # The renderer is @mermaid-js/mermaid-cli at the version package-lock.json pins, installed here by npm ci; it
 # drives Debian's Chromium (puppeteer's own browser download is skipped: only package registries are reachable).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 input="$1"
-output="${input%.*}"
+svg="$2"
+png="${3:-}"
 
 if [[ ! -f "$here/node_modules/.installed" || "$here/package-lock.json" -nt "$here/node_modules/.installed" ]]; then
   # No install scripts: puppeteer's would download a browser.
@@ -24,6 +25,7 @@ fi
 export PUPPETEER_EXECUTABLE_PATH="${PUPPETEER_EXECUTABLE_PATH:-$(command -v chromium)}"
 
 mmdc=("$here/node_modules/.bin/mmdc" --quiet -p "$here/puppeteer.json" -c "$here/mermaid.json" -b white -i "$input")
-"${mmdc[@]}" -o "$output.svg"
-# Twice the pixels, so that the PNG stays legible when zoomed.
-"${mmdc[@]}" -o "$output.png" -s 2
+"${mmdc[@]}" -o "$svg"
+if [[ -n "$png" ]]; then
+  "${mmdc[@]}" -o "$png"
+fi
