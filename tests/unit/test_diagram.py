@@ -126,6 +126,19 @@ def test_given_templates_when_diagram_generated_then_committed_architecture_mmd_
     )
 
 
+def test_given_committed_mermaid_then_committed_svg_draws_the_same_nodes_and_edges():
+    # Rendering needs a browser, so the tests compare structure: a stale picture has other nodes or edges.
+    drawing = Drawing(COMMITTED.read_text())
+    svg = (REPO_ROOT / "docs" / "architecture.svg").read_text()
+    drawn_nodes = set(re.findall(r'id="my-svg-flowchart-(\w+?)-\d+"', svg))
+    drawn_edges = {re.sub(r"_\d+$", "", edge) for edge in re.findall(r'data-id="(L_\w+)"', svg)}
+
+    assert drawn_nodes == set(drawing.nodes), "docs/architecture.svg is stale: run `make diagram`"
+    assert drawn_edges == {f"L_{source}_{target}" for source, target, _ in drawing.edges}, (
+        "docs/architecture.svg is stale: run `make diagram`"
+    )
+
+
 def test_given_real_template_when_drawn_then_every_resource_is_a_node_a_summary_or_listed():
     template = load_template(TEMPLATE)
     drawing = Drawing(mermaid(template))
