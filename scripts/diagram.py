@@ -595,11 +595,11 @@ class Application:
             self.drawn.update(log_groups)
         aliases = self.of_type(KMS_ALIAS)
         for key_id, properties in self.of_type(KMS_KEY).items():
+            # A literal alias name where there is one, else (a name built with !Sub) the alias's logical id.
             names = sorted(
-                alias["AliasName"]
-                for alias in aliases.values()
+                alias["AliasName"] if isinstance(alias.get("AliasName"), str) else alias_id
+                for alias_id, alias in aliases.items()
                 if key_id in self.ids_of_type(alias.get("TargetKeyId"), KMS_KEY)
-                and isinstance(alias.get("AliasName"), str)
             )
             rotation = "rotated yearly" if properties.get("EnableKeyRotation") else ""
             functions = (
@@ -875,8 +875,10 @@ class Application:
     def draw_leftovers(self) -> None:
         """Whatever the template holds that no node stands for, by type, so that nothing is left out unseen."""
         counts: dict[str, list[str]] = defaultdict(list)
+        rendered = self.diagram.render()
         for logical_id, resource in sorted(self.resources.items()):
-            if logical_id not in self.drawn and resource.get("Type") not in FOLDED_TYPES:
+            # Anything whose id the drawing does not show: folded resources and log attachments included.
+            if not re.search(rf"\b{re.escape(logical_id)}\b", rendered):
                 counts[str(resource.get("Type", "?")).removeprefix("AWS::")].append(logical_id)
         if counts:
             lines = [
