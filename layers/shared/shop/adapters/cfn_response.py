@@ -35,7 +35,8 @@ def put_response(url: str, body: dict[str, Any]) -> None:
         if attempt:
             time.sleep(PAUSE_SECONDS * attempt)
         try:
-            with urllib.request.urlopen(request, timeout=ATTEMPT_TIMEOUT_SECONDS) as response:  # noqa: S310 (checked above)
+            # nosec B310: the scheme is checked above (http or https only).
+            with urllib.request.urlopen(request, timeout=ATTEMPT_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
                 response.read()
                 return
         except urllib.error.HTTPError as error:
