@@ -217,11 +217,17 @@ def test_given_search_domain_then_fine_grained_access_control_by_iam_roles_only(
     assert mapping["SearchRoleArn"] == {"Fn::GetAtt": ["SearchFunctionRole", "Arn"]}
 
 
-def test_given_search_domain_policy_then_it_names_only_the_three_search_roles():
-    (statement,) = statements(DOMAIN["AccessPolicies"])
-    roles = {principal["Fn::GetAtt"][0] for principal in statement["Principal"]["AWS"]}
+def test_given_search_domain_policy_then_it_names_only_the_three_search_roles_and_the_listed_operators():
+    functions_statement, operators_statement = statements(DOMAIN["AccessPolicies"])
+    roles = {principal["Fn::GetAtt"][0] for principal in functions_statement["Principal"]["AWS"]}
     assert roles == {f"{name}Role" for name in VPC_FUNCTIONS}
-    assert statement["Effect"] == "Allow"
+    assert functions_statement["Effect"] == "Allow"
+    # Operators' roles only when the parameter lists some; otherwise the statement does not exist.
+    condition, operators, absent = operators_statement["Fn::If"]
+    assert condition == "HasSearchOperators" and absent == {"Ref": "AWS::NoValue"}
+    assert operators["Principal"] == {"AWS": {"Ref": "SearchOperatorRoleArns"}}
+    mapping = of_type("Custom::SearchSecurity")["SearchSecurityConfiguration"]
+    assert mapping["OperatorRoleArns"] == {"Ref": "SearchOperatorRoleArns"}
 
 
 def test_given_search_domain_then_every_log_type_goes_to_its_encrypted_log_group():

@@ -164,7 +164,7 @@ def test_given_search_domain_then_encrypted_https_only_and_reachable_only_by_the
     assert domain["NodeToNodeEncryptionOptions"]["Enabled"] is True
     assert domain["DomainEndpointOptions"]["EnforceHTTPS"] is True
     assert domain["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")
-    principals = [s["Principal"]["AWS"] for s in domain["AccessPolicies"]["Statement"]]
+    principals = [s["Principal"]["AWS"] for s in domain["AccessPolicies"]["Statement"] if "Principal" in s]
     roles = ("IndexerFunctionRole", "SearchFunctionRole", "SearchAdminFunctionRole")
     assert principals == [[{"Fn::GetAtt": [role, "Arn"]} for role in roles]]
 
