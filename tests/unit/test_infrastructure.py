@@ -366,6 +366,9 @@ def test_given_api_stage_then_access_logged_as_json_and_traced():
     assert {"requestId", "ip", "status", "latencyMs", "wafStatus", "xrayTraceId"} <= set(fields)
     assert STAGE["TracingEnabled"] is True
     assert of_type("AWS::ApiGateway::Account"), "API Gateway writes logs only through the account's role"
+    # The stage (through its deployment and the API) is created only once that role is set.
+    assert RESOURCES["ShopApi"]["DependsOn"] == "ApiGatewayAccount"
+    assert STAGE["DeploymentId"]["Ref"] in RESOURCES and STAGE["RestApiId"] == {"Ref": "ShopApi"}
 
 
 def test_given_web_acl_then_aws_managed_rule_groups_guard_the_stage():
