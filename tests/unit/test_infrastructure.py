@@ -212,7 +212,15 @@ def test_given_search_domain_then_fine_grained_access_control_by_iam_roles_only(
     assert security["InternalUserDatabaseEnabled"] is False
     assert security["MasterUserOptions"] == {"MasterUserARN": {"Fn::GetAtt": ["SearchAdminFunctionRole", "Arn"]}}
     mapping = of_type("Custom::SearchSecurity")["SearchSecurityConfiguration"]
-    assert mapping["ServiceToken"] == {"Fn::GetAtt": ["SearchAdminFunction", "Arn"]}
+    # Through the alias, whose invoke configuration forbids the asynchronous retries that would re-run it.
+    assert mapping["ServiceToken"] == {"Ref": "SearchAdminFunctionAliaslive"}
+    (invoke_config,) = of_type("AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Qualifier"] == "live" and invoke_config["MaximumRetryAttempts"] == 0
+    # Its answer leaves the VPC through the S3 endpoint, which must outlive it on deletion.
+    depends = set(listed(RESOURCES["SearchSecurityConfiguration"]["DependsOn"]))
+    assert {"S3Endpoint", "PrivateSubnetARouteTable", "PrivateSubnetBRouteTable"} <= depends
+    for function in ("IndexerFunction", "SearchFunction"):
+        assert "SearchSecurityConfiguration" in listed(RESOURCES[function]["DependsOn"]), function
     assert mapping["IndexerRoleArn"] == {"Fn::GetAtt": ["IndexerFunctionRole", "Arn"]}
     assert mapping["SearchRoleArn"] == {"Fn::GetAtt": ["SearchFunctionRole", "Arn"]}
 
@@ -314,6 +322,24 @@ def test_given_function_roles_then_each_is_capped_by_the_boundary_whose_only_wil
         assert not [a for a in listed(statement["Action"]) if "*" in a]
 
 
+def test_given_functions_that_use_the_tables_then_they_may_use_the_data_key_only_through_dynamodb():
+    for name in FUNCTIONS:
+        table_statements = [
+            s
+            for s in role_statements(function_role(name))
+            if any(a.startswith("dynamodb:") for a in listed(s["Action"]))
+        ]
+        if not table_statements or name == "IndexerFunction":  # the indexer reads the stream, not the tables
+            continue
+        (key,) = [
+            s for s in role_statements(function_role(name)) if s["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+        ]
+        assert "kms:Decrypt" in listed(key["Action"]), name
+        assert key["Condition"] == {
+            "StringEquals": {"kms:ViaService": {"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}}
+        }, name
+
+
 def test_given_read_routes_then_their_functions_cannot_write():
     readers = {
         name
@@ -347,6 +373,9 @@ def test_given_api_then_regional_with_tls_1_2_at_least_and_strict_endpoint_acces
     assert api["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
     assert api["SecurityPolicy"].startswith("SecurityPolicy_TLS13_1_2")
     assert api["EndpointAccessMode"] == "STRICT"
+    # One stage, v1: SAM's extra "Stage" stage would bypass the WAF, the throttling and the logs.
+    assert [stage["StageName"] for stage in of_type("AWS::ApiGateway::Stage").values()] == ["v1"]
+    assert all("StageName" not in d for d in of_type("AWS::ApiGateway::Deployment").values())
 
 
 def test_given_api_stage_then_throttled_overall_and_tighter_on_costly_routes():

@@ -42,8 +42,8 @@ DEPLOYS = {
 # needs service-wide actions (generated names; create/list actions without resource-level permissions). That
 # statement is held to the region (checked below); IAM is not in it.
 ALLOWED_WILDCARD_STATEMENTS = {("StackResourcesPolicy", "ShopStackServices")}
-# kms:CreateKey names no resource (the key does not exist yet); nothing else of KMS is granted on "*".
-ALLOWED_UNNAMED_ACTIONS = {("StackResourcesPolicy", "CreateStackKeys"): ["kms:CreateKey"]}
+# kms:CreateKey (the key does not exist yet) and kms:ListAliases accept no resource; nothing else of KMS is on "*".
+ALLOWED_UNNAMED_ACTIONS = {("StackResourcesPolicy", "CreateStackKeys"): ["kms:CreateKey", "kms:ListAliases"]}
 TEMPLATE_PARAMETERS = {
     "Stage", "LogLevel", "SearchInstanceType", "SearchInstanceCount", "SearchDedicatedMasterEnabled",
     "SearchDedicatedMasterType", "SearchDedicatedMasterCount", "SearchVolumeGiB", "CorsAllowedOrigins",
