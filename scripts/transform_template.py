@@ -1,6 +1,6 @@
 """Print template.yaml as CloudFormation sees it after the SAM transform (JSON), offline.
 
-    .venv-sam/bin/python scripts/transform_template.py [--stage prod] [--param Name=Value ...] [template.yaml]
+    .venv-sam/bin/python scripts/transform_template.py [--param Name=Value ...] [template.yaml]
 
 Runs aws-sam-translator, the library `sam deploy` uses, from the SAM CLI environment. Tests read the result to
 check what actually reaches CloudFormation: the roles SAM writes, the aliases and deployment groups, the
@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("template", nargs="?", type=Path, default=TEMPLATE)
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
+    malformed = [item for item in args.param if "=" not in item]
+    if malformed:
+        parser.error(f"--param takes Name=Value, not {malformed[0]!r}")
     parameters = dict(item.split("=", 1) for item in args.param)
     try:
         document = transformed(args.template, parameters)

@@ -7,11 +7,10 @@ roles (this function's role is the domain's master user) and ensure the index; D
 answer to CloudFormation goes to its pre-signed URL, always, and before this function's timeout.
 """
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,13 +22,11 @@ from shop.adapters.products_table import ProductsTable
 from shop.adapters.search_index import SearchIndex
 from shop.adapters.search_security import SearchSecurity
 from shop.errors import WriteConflict
+from shop.observability import DYNAMODB, OPENSEARCH, logger, metrics
 from shop.services import search_admin
 from shop.settings import catalog_settings, search_admin_settings, search_settings
 
-logger = Logger()
-tracer = Tracer()
-# Without a namespace Powertools refuses to flush, which would fail an invocation after its work was done.
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "Shop")
+tracer = Tracer(patch_modules=DYNAMODB + OPENSEARCH)  # the answer to CloudFormation goes through urllib, untraced
 
 
 def _settings_error() -> str | None:

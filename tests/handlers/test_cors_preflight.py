@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from shop.cors import CorsSettings, cors_config, cors_settings
-from tests.handlers.conftest import event, header, load_function
+from tests.handlers.conftest import as_user, event, header, load_function
 
 ALLOWED = "https://shop.example.com,http://localhost:5173"
 
@@ -75,3 +75,63 @@ def test_given_no_origins_variable_when_settings_load_then_they_fail(monkeypatch
 def test_given_origins_with_spaces_when_settings_load_then_each_is_trimmed(monkeypatch):
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", " https://a.example.com , http://localhost:5173 ")
     assert CorsSettings().allowed_origins == ["https://a.example.com", "http://localhost:5173"]
+
+
+# --- CORS on the route functions' own answers ---
+
+
+def with_request_origin(request: dict, origin: str) -> dict:
+    request["headers"] = {**request["headers"], "Origin": origin}
+    request["multiValueHeaders"] = {**request["multiValueHeaders"], "Origin": [origin]}
+    return request
+
+
+@pytest.fixture
+def create_product(monkeypatch, table):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", ALLOWED)
+    cors_settings.cache_clear()
+    cors_config.cache_clear()
+    yield load_function("create_product")
+    cors_settings.cache_clear()
+    cors_config.cache_clear()
+
+
+def test_given_an_allowed_origin_when_a_guard_refuses_before_validation_then_the_problem_is_readable_cross_origin(
+    create_product, context
+):
+    request = with_request_origin(as_user(event("create_product"), ["customer"]), "https://shop.example.com")
+    response = create_product.lambda_handler(request, context)
+    assert response["statusCode"] == 403
+    assert header(response, "Access-Control-Allow-Origin") == "https://shop.example.com"
+    assert header(response, "Access-Control-Expose-Headers") == "ETag,Location"
+    assert header(response, "Vary") == "Origin"
+
+
+def test_given_an_allowed_origin_when_a_route_succeeds_then_cors_headers_and_vary(create_product, context):
+    request = with_request_origin(as_user(event("create_product"), ["admin"]), "http://localhost:5173")
+    response = create_product.lambda_handler(request, context)
+    assert response["statusCode"] == 201
+    assert header(response, "Access-Control-Allow-Origin") == "http://localhost:5173"
+    assert header(response, "Vary") == "Origin"
+
+
+def test_given_another_origin_when_refused_then_no_origin_is_granted_but_vary_is_sent(create_product, context):
+    request = with_request_origin(as_user(event("create_product"), ["customer"]), "https://evil.example.com")
+    response = create_product.lambda_handler(request, context)
+    assert response["statusCode"] == 403
+    assert header(response, "Access-Control-Allow-Origin") is None
+    assert header(response, "Vary") == "Origin"
+
+
+def test_given_origins_in_capitals_when_settings_load_then_they_are_lowercased_as_browsers_send_them(monkeypatch):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://Shop.Example.com")
+    assert CorsSettings().allowed_origins == ["https://shop.example.com"]
+
+
+@pytest.mark.parametrize("origin", ["https://shop.example.com:443", "http://localhost:80"])
+def test_given_an_origin_with_its_default_port_when_settings_load_then_it_fails_since_browsers_never_send_it(
+    monkeypatch, origin
+):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", origin)
+    with pytest.raises(ValidationError, match="CORS_ALLOWED_ORIGINS"):
+        CorsSettings()

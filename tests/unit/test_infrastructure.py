@@ -9,7 +9,7 @@ observability, gradual deployment.
 import json
 import re
 import subprocess
-import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from devstack.template import load_template
-from shop.cors import ROUTE_METHODS
+from shop.cors import ROUTE_METHODS, CorsSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
@@ -560,7 +560,12 @@ def test_given_deployed_template_then_no_resource_depends_on_itself():
     assert [name for name in graph if cycle_from(name)] == []
 
 
-def test_given_transform_script_when_run_then_its_output_is_what_these_tests_read():
-    # Guards the fixture itself: a template error must fail loudly, not yield an empty document.
-    assert {"DataKey", "ShopApi", "SearchDomain"} <= RESOURCES.keys()
-    assert sys.executable != str(SAM_PYTHON)
+@pytest.mark.parametrize("environment", ["default", "staging", "prod"])
+def test_given_each_environments_cors_origins_then_the_template_and_the_functions_both_accept_them(
+    environment, monkeypatch
+):
+    overrides = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())[environment]["deploy"]["parameters"]
+    (origins,) = [o.split("=", 1)[1] for o in overrides["parameter_overrides"] if o.startswith("CorsAllowedOrigins=")]
+    assert re.fullmatch(SOURCE["Parameters"]["CorsAllowedOrigins"]["AllowedPattern"], origins)
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", origins)
+    assert CorsSettings().allowed_origins == origins.split(",")

@@ -121,6 +121,15 @@ def test_given_cart_changing_once_when_placing_then_told_only_of_the_attempt_tha
     assert store.place_calls == 2 and placed == [order]
 
 
+def test_given_telling_fails_when_order_placed_then_the_committed_order_is_still_returned(store, clock, cart):
+    def broken(_order):
+        raise RuntimeError("metrics are down")
+
+    order = orders.place_order(request(), store=store, clock=clock, on_placed=broken)
+    assert order.items[0].quantity == 2
+    assert store.orders.get(order.id) == order
+
+
 def test_given_short_stock_when_placing_then_not_told(store, clock, cart):
     carts.set_cart_line("ada", cart.id, 5, store=store, clock=clock)
     placed = []

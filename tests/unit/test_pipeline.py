@@ -44,11 +44,9 @@ DEPLOYS = {
 ALLOWED_WILDCARD_STATEMENTS = {("StackResourcesPolicy", "ShopStackServices")}
 # kms:CreateKey (the key does not exist yet) and kms:ListAliases accept no resource; nothing else of KMS is on "*".
 ALLOWED_UNNAMED_ACTIONS = {("StackResourcesPolicy", "CreateStackKeys"): ["kms:CreateKey", "kms:ListAliases"]}
-TEMPLATE_PARAMETERS = {
-    "Stage", "LogLevel", "SearchInstanceType", "SearchInstanceCount", "SearchDedicatedMasterEnabled",
-    "SearchDedicatedMasterType", "SearchDedicatedMasterCount", "SearchVolumeGiB", "CorsAllowedOrigins",
-    "AlarmEmail", "LogRetentionDays", "TableDeletionProtection", "ApiThrottlingRateLimit", "ApiThrottlingBurstLimit",
-}  # fmt: skip
+# Parameters every environment leaves at the template's default on purpose: the same everywhere, or opt-in.
+LEFT_AT_DEFAULT = {"VpcCidr", "SearchEngineVersion", "SearchOperatorRoleArns", "SearchAdminReservedConcurrency"}
+TEMPLATE_PARAMETERS = set(load_template()["Parameters"]) - LEFT_AT_DEFAULT
 
 
 def stages() -> list[dict[str, Any]]:

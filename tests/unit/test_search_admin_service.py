@@ -377,7 +377,9 @@ def test_given_a_very_long_error_when_failed_then_the_reason_is_cut_to_fit_cloud
 
     answer(cfn_event("create"), security, index, sent)
 
-    assert len(sent.only["Reason"]) == search_admin.MAX_REASON_CHARS
+    encoded_reason = json.dumps(sent.only["Reason"])
+    assert search_admin.MAX_REASON_CHARS - 12 < len(encoded_reason) <= search_admin.MAX_REASON_CHARS
+    assert sent.only["Reason"].startswith("ValueError: xxx") and sent.only["Reason"].endswith("…")
     assert len(json.dumps(sent.only)) < 4096
 
 
@@ -421,11 +423,31 @@ def test_given_work_outlasting_the_function_when_answered_then_failed_before_the
     assert outcome.answer.status == "FAILED" and outcome.delivered
 
 
-def test_given_no_time_left_at_all_when_answered_then_failed_at_once(security, index, sent):
-    answer(cfn_event("create"), security, index, sent, seconds_left=1.0)
+def test_given_no_time_left_at_all_when_answered_then_failed_at_once(index, sent):
+    release = threading.Event()
+
+    def stuck(_: SecurityProperties) -> dict[str, str]:
+        assert release.wait(10)  # still working: only the watchdog can answer
+        return {"Index": "late"}
+
+    def send(url: str, body: dict[str, Any]) -> None:
+        sent(url, body)
+        release.set()
+
+    answer_custom_resource(
+        cfn_event("create"), configure=stuck, send=send, seconds_left=lambda: 1.0, reserve_seconds=15.0
+    )
 
     assert len(sent.answers) == 1
-    assert sent.only["Status"] in ("FAILED", "SUCCESS")  # whichever came first, exactly one
+    assert sent.only["Status"] == "FAILED"
+
+
+@pytest.mark.parametrize("character", ["x", "é", "\u2603"])
+def test_given_a_long_reason_when_answered_then_its_encoded_form_fits_cloudformations_limit(character):
+    answer_ = search_admin.CustomResourceAnswer(status="FAILED", physical_resource_id="id", reason=character * 5000)
+    encoded = json.dumps(answer_.body({})["Reason"])
+    assert len(encoded) <= search_admin.MAX_REASON_CHARS
+    assert len(encoded) > search_admin.MAX_REASON_CHARS // 2, "capped, not emptied"
 
 
 def test_given_the_answer_cannot_be_delivered_then_the_outcome_says_so_without_raising(security, index):

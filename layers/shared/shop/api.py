@@ -167,13 +167,21 @@ class JsonApiResolver(APIGatewayRestResolver):
             _require_json_body(event)
         except ShopError as error:
             problem = _problem(problem_type_of(error), str(error))
-            return {
+            # Answered before Powertools runs, so its CORS headers are added here: without them the browser
+            # hides the problem from the page and the frontend sees only a network error.
+            headers = {"Content-Type": PROBLEM_JSON, **cors_config().to_dict(_header(event, "origin") or None)}
+            answer: dict[str, Any] = {
                 "statusCode": problem.status,
-                "multiValueHeaders": {"Content-Type": [PROBLEM_JSON]},
+                "multiValueHeaders": {name: [value] for name, value in headers.items()},
                 "body": problem.model_dump_json(exclude_none=True),
                 "isBase64Encoded": False,
             }
-        return super().resolve(event, context)
+        else:
+            answer = super().resolve(event, context)
+        # The CORS headers depend on the request's Origin: caches must keep one answer per origin.
+        multi_value_headers: dict[str, list[str]] = answer.setdefault("multiValueHeaders", {})
+        multi_value_headers["Vary"] = ["Origin"]
+        return answer
 
 
 def create_resolver(required_group: str | None = None, signed_in: bool = False) -> APIGatewayRestResolver:

@@ -9,11 +9,26 @@ from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import CORSConfig
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# scheme://host[:port], exactly as browsers send Origin: no path, no trailing slash, no wildcard.
-Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")]
+# scheme://host[:port], exactly as browsers send Origin (compared as strings): lowercase, no path, no trailing
+# slash, no wildcard, and no default port (browsers omit :443 for https and :80 for http).
+DEFAULT_PORTS = {"https": ":443", "http": ":80"}
+
+
+def _without_default_port(origin: str) -> str:
+    scheme = origin.split(":", 1)[0]
+    if origin.endswith(DEFAULT_PORTS[scheme]):
+        raise ValueError(f"{origin}: browsers send this origin without {DEFAULT_PORTS[scheme]}")
+    return origin
+
+
+Origin = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://[a-z0-9.-]+(:\d{1,5})?$"),
+    AfterValidator(_without_default_port),
+]
 
 # What browsers may send beyond Powertools' defaults (Authorization, Content-Type, ...), and read back.
 REQUEST_HEADERS = ["Idempotency-Key", "If-Match"]
@@ -21,7 +36,7 @@ RESPONSE_HEADERS = ["ETag", "Location"]
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 # Each path of the API and the methods it serves (besides OPTIONS): what a preflight may allow.
-# tests/unit/test_cors.py checks it against the template's Api events.
+# tests/unit/test_infrastructure.py checks it against the template's Api events.
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/health": ("GET",),
     "/products": ("GET", "POST"),
@@ -45,7 +60,8 @@ class CorsSettings(BaseSettings):
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            # Host names are case-insensitive and browsers send them lowercased.
+            return [origin.strip().lower() for origin in value.split(",") if origin.strip()]
         return value
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from aws_lambda_powertools import Logger
+
 from shop.commerce_models import (
     CANCELLED,
     DELIVERED,
@@ -36,6 +38,8 @@ from shop.errors import (
     WriteConflict,
 )
 from shop.models import Product
+
+logger = Logger()
 
 if TYPE_CHECKING:
     # Imported where used at run time: only checkout pays for Powertools' idempotency at cold start.
@@ -188,7 +192,10 @@ def place_order(
             if earlier is None:  # cannot happen: orders are never deleted
                 raise WriteConflict("the order vanished") from None
             return earlier
-        on_placed(order)
+        try:
+            on_placed(order)
+        except Exception:  # the order is committed: telling of it must never turn it into an error
+            logger.exception("order placed but on_placed failed", extra={"order_id": order.id})
         return order
 
     return _retrying(attempt, back_off, monotonic)

@@ -10,6 +10,7 @@ Two kinds of request reach the admin function:
   a failure with its reason for any exception, or a failure shortly before the function would time out.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -179,6 +180,16 @@ class _CustomResourceEvent(BaseModel):
     resource_properties: dict[str, Any] = Field(default_factory=dict, alias="ResourceProperties")
 
 
+def _capped_reason(reason: str) -> str:
+    """At most MAX_REASON_CHARS once JSON-encoded: a non-ASCII character takes up to 12 bytes there."""
+    if len(json.dumps(reason)) <= MAX_REASON_CHARS:
+        return reason
+    kept = reason[:MAX_REASON_CHARS]
+    while (excess := len(json.dumps(kept + "…")) - MAX_REASON_CHARS) > 0:
+        kept = kept[: len(kept) - max(1, excess // 12)]
+    return kept + "…"
+
+
 @dataclass(frozen=True)
 class CustomResourceAnswer:
     status: Literal["SUCCESS", "FAILED"]
@@ -187,7 +198,7 @@ class CustomResourceAnswer:
     data: dict[str, str] = field(default_factory=dict)
 
     def body(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        reason = self.reason if len(self.reason) <= MAX_REASON_CHARS else self.reason[: MAX_REASON_CHARS - 1] + "…"
+        reason = _capped_reason(self.reason)
         return {
             "Status": self.status,
             "Reason": reason or self.status,
