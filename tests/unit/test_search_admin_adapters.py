@@ -157,7 +157,30 @@ def test_given_an_unreachable_url_when_put_then_reported(quick):
         put_response(f"http://127.0.0.1:{free_port()}/answer", BODY)
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.invalid/x", "answer"])
-def test_given_a_url_that_is_not_http_when_put_then_refused_before_any_request(url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.invalid/x",
+        "answer",
+        "https://attacker.example.com/collect",
+        "https://s3.amazonaws.com.attacker.example/x",
+        "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "http://10.0.0.5/internal",
+    ],
+)
+def test_given_a_url_that_is_not_cloudformations_when_put_then_refused_before_any_request(url):
     with pytest.raises(ResponseNotDelivered, match="not an HTTP"):
         put_response(url, BODY)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws?X-Amz-Signature=x",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+        "http://127.0.0.1:8080/answer",
+    ],
+)
+def test_given_cloudformations_or_a_local_url_then_it_is_accepted(url):
+    assert cfn_response.is_cloudformation_response_url(url)

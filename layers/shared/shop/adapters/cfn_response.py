@@ -22,10 +22,24 @@ class ResponseNotDelivered(Exception):
     """CloudFormation's URL could not be reached or refused the answer."""
 
 
+# CloudFormation's response URLs are pre-signed S3 URLs over HTTPS. Plain HTTP only to this machine (local runs
+# and tests): anyone who may invoke the function must not make it PUT to other hosts.
+AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_cloudformation_response_url(url: str) -> bool:
+    address = urlsplit(url)
+    host = (address.hostname or "").lower()
+    if address.scheme == "https":
+        return host.endswith(AWS_HOST_SUFFIXES)
+    return address.scheme == "http" and host in LOOPBACK_HOSTS
+
+
 def put_response(url: str, body: dict[str, Any]) -> None:
     """PUT the answer, retrying what a retry can fix (no answer, 5xx); raise if it never got through."""
-    if urlsplit(url).scheme not in ("https", "http"):
-        raise ResponseNotDelivered("the ResponseURL is not an HTTP(S) URL")
+    if not is_cloudformation_response_url(url):
+        raise ResponseNotDelivered("the ResponseURL is not an HTTP(S) URL of CloudFormation's (S3)")
     data = json.dumps(body).encode()
     # The pre-signed signature covers no Content-Type; without an explicit empty one urllib would add its
     # own (form-urlencoded) and S3 would refuse the signature.
@@ -35,7 +49,7 @@ def put_response(url: str, body: dict[str, Any]) -> None:
         if attempt:
             time.sleep(PAUSE_SECONDS * attempt)
         try:
-            # nosec B310: the scheme is checked above (http or https only).
+            # nosec B310: the URL is checked above (https to AWS, or http to this machine).
             with urllib.request.urlopen(request, timeout=ATTEMPT_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
                 response.read()
                 return
