@@ -36,7 +36,8 @@ def _settings_error() -> str | None:
         search_admin_settings()
     except ValidationError as error:
         logger.exception("search admin settings are invalid")
-        return str(error)
+        # Variable names and messages only: this text reaches CloudFormation's events and the operator.
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
     return None
 
 

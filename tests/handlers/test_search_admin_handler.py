@@ -180,7 +180,7 @@ def test_given_a_function_without_its_settings_when_created_then_failed_naming_t
         result = admin.lambda_handler(cfn("create", url.url), context)
 
     assert result["status"] == "FAILED"
-    assert "misconfigured" in url.only.body["Reason"] and "OPENSEARCH_ENDPOINT" in url.only.body["Reason"]
+    assert url.only.body["Reason"] == "the admin function is misconfigured: OPENSEARCH_ENDPOINT: Field required"
     assert plugin.requests == []
     _clear()
 

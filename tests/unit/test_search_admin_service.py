@@ -279,6 +279,15 @@ def test_given_blank_operator_roles_then_only_the_admin_function_has_all_access(
     assert search_admin.role_mappings(properties)[ADMIN_ROLE] == [ADMIN_ARN]
 
 
+def test_given_operator_roles_that_are_not_strings_then_refused_not_crashed(security, index, sent):
+    event = cfn_event("create")
+    event["ResourceProperties"]["OperatorRoleArns"] = [42]
+
+    answer(event, security, index, sent)
+
+    assert sent.only["Status"] == "FAILED" and "OperatorRoleArns.0" in sent.only["Reason"]
+
+
 def test_given_operator_roles_as_a_joined_string_then_each_is_mapped_once():
     properties = SecurityProperties.model_validate(
         {

@@ -109,7 +109,8 @@ class SearchAdminSettings(BaseSettings):
     )
     # Ids listed per kind in a result (missing, extra, ...); counts are always whole. Keeps the answer far
     # below Lambda's 6 MB response limit however far the index drifted.
-    max_ids_in_result: int = Field(default=1000, ge=1, le=20_000, validation_alias="SEARCH_ADMIN_MAX_IDS_IN_RESULT")
+    # At the most, 2000 reasons of 300 characters for each of 4 kinds (a reindex's) stay under 3 MB.
+    max_ids_in_result: int = Field(default=1000, ge=1, le=2000, validation_alias="SEARCH_ADMIN_MAX_IDS_IN_RESULT")
 
 
 @cache

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
@@ -94,7 +95,8 @@ class SecurityProperties(BaseModel):
         if isinstance(value, str):
             value = value.split(",")
         if isinstance(value, list):
-            return [item.strip() for item in value if not (isinstance(item, str) and not item.strip())]
+            strings = [item.strip() if isinstance(item, str) else item for item in value]
+            return [item for item in strings if item != ""]
         return value
 
 
@@ -119,10 +121,6 @@ class EnsurableIndex(Protocol):
     def ensure(self) -> str: ...
 
 
-class RetriableError(Protocol):
-    retriable: bool
-
-
 SECURITY_ATTEMPTS = 5
 
 
@@ -134,10 +132,10 @@ def configure_security(
 ) -> dict[str, str]:
     """Define the roles, map them, then ensure the index; return what the custom resource reports."""
     for name, definition in ROLE_DEFINITIONS.items():
-        _with_retries(lambda: security.put_role(name, definition), sleep)  # noqa: B023 (called at once)
+        _with_retries(partial(security.put_role, name, definition), sleep)
     mappings = role_mappings(properties)
     for name, backend_roles in mappings.items():
-        _with_retries(lambda: security.put_role_mapping(name, backend_roles), sleep)  # noqa: B023 (called at once)
+        _with_retries(partial(security.put_role_mapping, name, backend_roles), sleep)
     # Before any write: a first write through a missing alias would otherwise meet no index at all (the
     # indexer requires the alias), and nothing may create one by dynamic mapping.
     index_name = index.ensure()
