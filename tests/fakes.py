@@ -1,8 +1,10 @@
 """In-memory stand-ins for the adapters, for service unit tests."""
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from itertools import count
 from typing import Any
 
 from shop.adapters.products_table import MalformedProduct
@@ -50,6 +52,28 @@ class FakeProductStore:
         if after is not None:
             ordered = [p for p in ordered if position_of(p) < after]
         return ordered[:limit]
+
+
+# Each product a second after the last, so that listings sorted by time have one order.
+_ticks = count()
+
+
+def product(version: int = 1, **fields: object) -> Product:
+    """A valid catalog product (a kettle), with any field overridden."""
+    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC) + timedelta(seconds=next(_ticks))
+    values: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "name": "Kettle",
+        "category": "kitchen",
+        "price_cents": 2999,
+        "currency": "USD",
+        "stock": 4,
+        "created_at": at,
+        "updated_at": at,
+        "version": version,
+        **fields,
+    }
+    return Product.model_validate(values)
 
 
 def scan_segment_of(product_id: str, total_segments: int) -> int:

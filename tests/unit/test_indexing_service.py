@@ -1,7 +1,5 @@
 import uuid
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from itertools import count
 
 import pytest
 
@@ -19,27 +17,9 @@ from shop.services.indexing import (
     reconcile_products,
     write_action_of,
 )
-from tests.fakes import FakeCatalog, FakeSearchIndex, scan_segment_of
+from tests.fakes import FakeCatalog, FakeSearchIndex, product, scan_segment_of
 
 PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
-_ticks = count()
-
-
-def product(version: int = 1, **fields: object) -> Product:
-    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC) + timedelta(seconds=next(_ticks))
-    values: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "name": "Kettle",
-        "category": "kitchen",
-        "price_cents": 2999,
-        "currency": "USD",
-        "stock": 4,
-        "created_at": at,
-        "updated_at": at,
-        "version": version,
-        **fields,
-    }
-    return Product.model_validate(values)
 
 
 def first_segment_product(**fields: object) -> Product:

@@ -4,15 +4,12 @@ import copy
 import json
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shop.adapters.search_index import IndexProduct
-from shop.models import Product
 from shop.services import search_admin
 from shop.services.indexing import SCAN_SEGMENTS
 from shop.services.search_admin import (
@@ -26,35 +23,17 @@ from shop.services.search_admin import (
     configure_security,
     run_operator_event,
 )
-from tests.fakes import FakeCatalog, FakeSearchIndex
+from tests.fakes import FakeCatalog, FakeSearchIndex, product
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 INDEXER_ARN = "arn:aws:iam::123456789012:role/shop-dev-IndexerFunctionRole-1A2B3C4D5E6F"
 SEARCH_ARN = "arn:aws:iam::123456789012:role/shop-dev-SearchFunctionRole-6F5E4D3C2B1A"
 ADMIN_ARN = "arn:aws:iam::123456789012:role/shop-dev-SearchAdminFunctionRole-0A1B2C3D4E5F"
 OPERATOR_ARN = "arn:aws:iam::123456789012:role/search-operator"
-_ticks = count()
 
 
 def cfn_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / f"search_admin_{name}.json").read_text())
-
-
-def product(version: int = 1, **fields: object) -> Product:
-    at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC) + timedelta(seconds=next(_ticks))
-    values: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "name": "Kettle",
-        "category": "kitchen",
-        "price_cents": 2999,
-        "currency": "USD",
-        "stock": 4,
-        "created_at": at,
-        "updated_at": at,
-        "version": version,
-        **fields,
-    }
-    return Product.model_validate(values)
 
 
 class RetriableError(Exception):
