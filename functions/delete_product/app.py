@@ -1,7 +1,7 @@
 """DELETE /products/{product_id} (admin): remove a product from the catalog."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -9,14 +9,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
-from shop.models import ProductId
-from shop.observability import DYNAMODB, count, logger, metrics
-from shop.services.products import delete_product
-from shop.settings import catalog_settings
+from shop.catalog.models import ProductId
+from shop.catalog.service import delete_product
+from shop.catalog.wiring import product_store
+from shop.common.identity import ADMIN_GROUP
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
+from shop.common.problems import problem_docs
+from shop.common.resolver import BEARER, create_resolver
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=DYNAMODB)
+store = product_store()  # fails the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
@@ -36,7 +38,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
     },
 )
 def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
-    delete_product(product_id)
+    delete_product(product_id, store)
     count("ProductsDeleted")
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
@@ -44,5 +46,5 @@ def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

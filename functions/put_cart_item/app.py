@@ -1,22 +1,23 @@
 """PUT /cart/items/{product_id}: set how many of a product the caller's cart holds."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import BEARER, create_resolver, principal_of, problem_docs
-from shop.commerce_models import Cart, CartLineUpdate
-from shop.models import ProductId
-from shop.observability import DYNAMODB, count, logger, metrics
-from shop.services.carts import set_cart_line
-from shop.settings import catalog_settings
+from shop.commerce.carts import set_cart_line
+from shop.commerce.models import Cart, CartLineUpdate, ProductId
+from shop.commerce.wiring import commerce_store
+from shop.common.identity import Caller
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
+from shop.common.problems import answers
+from shop.common.resolver import BEARER, create_resolver
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=DYNAMODB)
+store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
@@ -25,19 +26,21 @@ app = create_resolver(signed_in=True)
     summary="Set a cart line's quantity",
     tags=["cart"],
     security=BEARER,
-    responses={
-        200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED,
-            HTTPStatus.NOT_FOUND,
-            HTTPStatus.CONFLICT,
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-        ),
-    },
+    responses=answers(
+        HTTPStatus.OK,
+        "The cart",
+        Cart,
+        HTTPStatus.UNAUTHORIZED,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    ),
 )
-def put_cart_item(product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()]) -> Cart:
-    cart = set_cart_line(principal_of(app.current_event.raw_event).user_id, product_id, line.quantity)
+def put_cart_item(
+    product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()], caller: Caller
+) -> Cart:
+    cart = set_cart_line(caller.user_id, product_id, line.quantity, store)
     # Every line set counts, new or changed: the service does not say which it was.
     count("CartItemsAdded")
     return cart
@@ -46,5 +49,5 @@ def put_cart_item(product_id: Annotated[ProductId, Path()], line: Annotated[Cart
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)  # a cart is the customer's own
 @metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

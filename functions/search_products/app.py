@@ -1,24 +1,27 @@
 """GET /search: full-text, typo-tolerant product search with filters, facets and deep paging."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import create_resolver, problem_docs
-from shop.cursor import MAX_CURSOR_LENGTH
-from shop.models import MAX_PRICE_CENTS, SearchRequest, SearchResults, SearchSort
-from shop.observability import OPENSEARCH, count, logger, metrics
-from shop.services.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, search_products
-from shop.settings import listing_settings, search_settings
+from shop.common.observability import PATCHES_FOR_OPENSEARCH, count, logger, metrics
+from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
+from shop.common.problems import answers
+from shop.common.resolver import create_resolver
+from shop.common.settings import cursor_signing_key
+from shop.common.types import MAX_PRICE_CENTS
+from shop.search.models import SearchRequest, SearchResults, SearchSort
+from shop.search.query.service import MAX_QUERY_LENGTH, search_products
+from shop.search.wiring import search_engine
 
 # Fail the cold start, not the first request, when configuration is missing.
-search_settings()
-listing_settings()
-tracer = Tracer(patch_modules=OPENSEARCH)
+engine = search_engine()
+cursor_key = cursor_signing_key()
+tracer = Tracer(patch_modules=PATCHES_FOR_OPENSEARCH)
 app = create_resolver()
 
 
@@ -28,13 +31,14 @@ app = create_resolver()
     description="Full text over name, brand, category, tags and description, tolerant of typos. "
     "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters.",
     tags=["search"],
-    responses={
-        200: {
-            "description": "A page of matching products, with total and facets",
-            "content": {"application/json": {"model": SearchResults}},
-        },
-        **problem_docs(HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
-    },
+    responses=answers(
+        HTTPStatus.OK,
+        "A page of matching products, with total and facets",
+        SearchResults,
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+    ),
 )
 # Its own subsegment: the query's checks and building, and OpenSearch's answer. Never the hits (too big).
 @tracer.capture_method(capture_response=False)
@@ -59,7 +63,7 @@ def search(
         in_stock=in_stock,
         sort=sort,
     )
-    results = search_products(request, limit=limit, cursor=cursor)
+    results = search_products(request, engine, cursor_key, limit=limit, cursor=cursor)
     if cursor is None:  # a next page is the same query, not another one
         count("SearchQueries")
         # 0 or 1 per query, so that the metric's average is the share of queries that found nothing.
@@ -70,5 +74,5 @@ def search(
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)  # up to 100 hits with facets: too big for a trace segment
 @metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
