@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError, model_validator
 
 from shop.common.errors import InvalidCursor
 
@@ -37,15 +37,29 @@ class CursorPayload(BaseModel):
     after: str = Field(pattern=POSITION_PATTERN)
 
 
+# OpenSearch's default index.max_result_window: no offset past it can be asked for.
+MAX_SEARCH_OFFSET = 10_000
+
+
 class SearchCursorPayload(BaseModel):
+    """Where the next page of a search starts: after a hit's sort values, or at an offset in the ranking."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     v: int = Field(1, ge=1, le=1)
     scope: str = Field(max_length=200)
-    # The last hit's sort values (score or price or time, then id), as OpenSearch's search_after takes them.
-    after: list[StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=100)]] = Field(
-        min_length=1, max_length=4
+    # The last hit's sort values (price or time, then id), as OpenSearch's search_after takes them.
+    after: list[StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=100)]] | None = Field(
+        None, min_length=1, max_length=4
     )
+    # How many hits of the ranking were already shown (relevance sort, paged with from/size).
+    offset: StrictInt | None = Field(None, ge=1, le=MAX_SEARCH_OFFSET)
+
+    @model_validator(mode="after")
+    def _one_position(self) -> "SearchCursorPayload":
+        if (self.after is None) == (self.offset is None):
+            raise ValueError("a search cursor holds either after or offset")
+        return self
 
 
 def rfc3339(moment: datetime) -> str:
@@ -106,16 +120,18 @@ def decode_cursor(cursor: str, scope: str, key: bytes) -> str:
     return payload.after
 
 
-def encode_search_cursor(scope: str, after: list[int | float | str], key: bytes) -> str:
-    return _seal(SearchCursorPayload(scope=scope, after=after), key)
+def encode_search_cursor(
+    scope: str, key: bytes, *, after: list[int | float | str] | None = None, offset: int | None = None
+) -> str:
+    return _seal(SearchCursorPayload(scope=scope, after=after, offset=offset), key)
 
 
-def decode_search_cursor(cursor: str, scope: str, key: bytes) -> list[int | float | str]:
-    """The sort values to search after; raise InvalidCursor for anything this API did not issue."""
+def decode_search_cursor(cursor: str, scope: str, key: bytes) -> SearchCursorPayload:
+    """Where the next page starts; raise InvalidCursor for anything this API did not issue."""
     payload = _open(cursor, SearchCursorPayload, key)
     if payload.scope != scope:
         raise InvalidCursor()
-    return list(payload.after)
+    return payload
 
 
 SortValues = list[int | float | str]
@@ -129,8 +145,25 @@ class CursorKind[Position]:
     open: Callable[[str, str, bytes], Position]
 
 
+@dataclass(frozen=True)
+class SearchPosition:
+    """Where a search's next page starts: after a hit's sort values, or at an offset into the ranking."""
+
+    after: SortValues | None = None
+    offset: int | None = None
+
+
+def _seal_search_position(scope: str, position: SearchPosition, key: bytes) -> str:
+    return encode_search_cursor(scope, key, after=position.after, offset=position.offset)
+
+
+def _open_search_position(cursor: str, scope: str, key: bytes) -> SearchPosition:
+    payload = decode_search_cursor(cursor, scope, key)
+    return SearchPosition(after=list(payload.after) if payload.after is not None else None, offset=payload.offset)
+
+
 LISTING: CursorKind[str] = CursorKind(encode_cursor, decode_cursor)
-SEARCH: CursorKind[SortValues] = CursorKind(encode_search_cursor, decode_search_cursor)
+SEARCH: CursorKind[SearchPosition] = CursorKind(_seal_search_position, _open_search_position)
 
 
 @dataclass(frozen=True)
@@ -158,8 +191,12 @@ class Pager[Position]:
         """The position after which the page starts; InvalidCursor for a cursor of another query or key."""
         return self.kind.open(cursor, self.scope, self.key) if cursor else None
 
+    def seal(self, position: Position) -> str:
+        """The cursor of the page that starts at `position`."""
+        return self.kind.seal(self.scope, position, self.key)
+
     def page[Item](self, items: list[Item], position: Callable[[Item], Position]) -> tuple[list[Item], str | None]:
         """The page among `size` items read, and the cursor of the next page (None on the last)."""
         page = items[: self.limit]
         more = len(items) > self.limit
-        return page, self.kind.seal(self.scope, position(page[-1]), self.key) if more else None
+        return page, self.seal(position(page[-1])) if more else None

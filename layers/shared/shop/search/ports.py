@@ -10,9 +10,12 @@ from shop.search.models import Matches, SearchRequest, WriteAction, WriteOutcome
 
 
 class SearchEngine(Protocol):
-    def search(self, request: SearchRequest, size: int, after: SortValues | None, preference: str) -> Matches:
-        """Up to `size` hits of the request after the position `after`, with total and facets. `preference`
-        names the query: its pages then come from the same shard copies, whose scores agree."""
+    def search(
+        self, request: SearchRequest, size: int, after: SortValues | None, offset: int, preference: str
+    ) -> Matches:
+        """Up to `size` hits of the request, after the sort values `after` or `offset` hits into the ranking,
+        with total and facets. `preference` names the query: its pages then come from the same shard copies,
+        whose scores agree."""
         ...
 
 

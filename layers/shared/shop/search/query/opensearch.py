@@ -17,7 +17,18 @@ from shop.common.clients import opensearch_client
 from shop.common.paging import SortValues
 from shop.search.errors import SearchUnavailable
 from shop.search.index import product_of
-from shop.search.models import ALIAS, FacetCount, Match, Matches, PriceBucket, SearchFacets, SearchHit, SearchRequest
+from shop.search.models import (
+    ALIAS,
+    MAX_FACET_VALUES,
+    FacetCount,
+    Match,
+    Matches,
+    PriceBucket,
+    SearchFacets,
+    SearchHit,
+    SearchRequest,
+    ranks_by_score,
+)
 
 logger = Logger()
 
@@ -30,7 +41,8 @@ PRICE_RANGES: tuple[tuple[int | None, int | None], ...] = (
     (25000, 50000),
     (50000, None),
 )
-FACET_SIZE = 20
+# Values listed per facet, most hits first; the hits in the rest are counted in `<facet>_other_count`.
+FACET_SIZE = MAX_FACET_VALUES
 # Fields searched and their weights: the name counts most.
 EXACT_FIELDS = ("name^4", "brand.text^2", "category.text^2", "tags.text^2", "description")
 # Unstemmed fields for typo tolerance; description is left out, where fuzzy matches are mostly noise.
@@ -106,12 +118,15 @@ def _all_but(filters: dict[str, dict[str, Any] | None], facet: str) -> dict[str,
 
 def _sort_of(request: SearchRequest) -> list[Any]:
     # Without words every score is equal, so "relevance" browses newest first.
-    if request.sort == "relevance" and not request.q.strip():
+    if request.sort == "relevance" and not ranks_by_score(request):
         return SORTS["newest"]
     return SORTS[request.sort]
 
 
-def build_search_body(request: SearchRequest, size: int, search_after: list[Any] | None) -> dict[str, Any]:
+def build_search_body(
+    request: SearchRequest, size: int, search_after: list[Any] | None, offset: int = 0
+) -> dict[str, Any]:
+    """The request body; a page starts after `search_after`'s sort values, or `offset` hits into the ranking."""
     query: dict[str, Any] = {"bool": {"filter": []}}
     if request.q.strip():
         query["bool"]["must"] = [_text_query(request.q)]
@@ -158,6 +173,8 @@ def build_search_body(request: SearchRequest, size: int, search_after: list[Any]
     }
     if search_after is not None:
         body["search_after"] = search_after
+    if offset:
+        body["from"] = offset
     return body
 
 
@@ -174,15 +191,34 @@ def _buckets(aggregations: dict[str, Any], facet: str) -> list[dict[str, Any]]:
     return buckets
 
 
+def _values(aggregations: dict[str, Any], facet: str) -> list[FacetCount]:
+    return [FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, facet)]
+
+
+def _other(aggregations: dict[str, Any], facet: str) -> int:
+    """Hits whose value is not among the listed ones (the terms aggregation lists FACET_SIZE at most)."""
+    return int(aggregations[facet]["values"]["sum_other_doc_count"])
+
+
+def _missing(aggregations: dict[str, Any], facet: str) -> int:
+    """Hits with no value at all: the facet's hits less those listed and those in other values.
+    Exact for a single-valued keyword field on one shard, which brand and category are."""
+    listed = sum(int(b["doc_count"]) for b in _buckets(aggregations, facet))
+    return int(aggregations[facet]["doc_count"]) - listed - _other(aggregations, facet)
+
+
 def facets_of(aggregations: dict[str, Any]) -> SearchFacets:
     price_counts = [int(bucket["doc_count"]) for bucket in _buckets(aggregations, "price")]
     return SearchFacets(
-        category=[FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, "category")],
-        brand=[FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, "brand")],
+        category=_values(aggregations, "category"),
+        brand=_values(aggregations, "brand"),
         price=[
             PriceBucket(from_cents=low, to_cents=high, count=count)
             for (low, high), count in zip(PRICE_RANGES, price_counts, strict=True)
         ],
+        category_other_count=_other(aggregations, "category"),
+        brand_other_count=_other(aggregations, "brand"),
+        brand_missing_count=_missing(aggregations, "brand"),
     )
 
 
@@ -211,8 +247,10 @@ class OpenSearchQuery:
     def __init__(self, alias: str = ALIAS) -> None:
         self.alias = alias
 
-    def search(self, request: SearchRequest, size: int, after: SortValues | None, preference: str) -> Matches:
-        return matches_of(self.send(build_search_body(request, size, after), preference))
+    def search(
+        self, request: SearchRequest, size: int, after: SortValues | None, offset: int, preference: str
+    ) -> Matches:
+        return matches_of(self.send(build_search_body(request, size, after, offset), preference))
 
     def send(self, body: dict[str, Any], preference: str | None = None) -> dict[str, Any]:
         """Run a search body; `preference` keeps one query's pages on the same shard copies, whose scores agree."""
