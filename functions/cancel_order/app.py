@@ -15,8 +15,9 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -40,7 +41,7 @@ app = create_resolver(signed_in=True)
 # Its own subsegment: the read and the transaction with its retries; never the order (the customer's address).
 @tracer.capture_method(capture_response=False)
 def post_cancel(order_id: Annotated[OrderId, Path()], caller: Caller) -> Order:
-    cancelled = cancel_order(order_id, caller.user_id, store, is_admin=caller.is_admin)
+    cancelled = cancel_order(order_id, caller.user_id, commerce_store(), is_admin=caller.is_admin)
     count("OrdersCancelled")
     return cancelled
 

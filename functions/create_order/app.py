@@ -18,10 +18,10 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers, problem_type_of
 from shop.common.resolver import BEARER, create_resolver
-from shop.common.settings import idempotency_settings
+from shop.common.settings import idempotency_settings, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
-store = commerce_store()
+table_settings()
 idempotency_settings()
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
@@ -57,7 +57,7 @@ def post_order(
     )
     try:
         # Counted inside checkout's idempotent part: a replayed key answers the order without placing it again.
-        order = checkout(request, store, checkout_records(), checkout_idempotency(), on_placed=order_placed)
+        order = checkout(request, commerce_store(), checkout_records(), checkout_idempotency(), on_placed=order_placed)
     except (OutOfStock, CartEmpty, MixedCurrencies) as rejected:
         count("CheckoutRejected", reason=problem_type_of(rejected).slug)
         raise

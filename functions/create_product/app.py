@@ -17,8 +17,9 @@ from shop.common.identity import ADMIN_GROUP
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = product_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
@@ -39,7 +40,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
     ),
 )
 def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]:
-    created = create_product(product, store)
+    created = create_product(product, product_store())
     count("ProductsCreated")
     return Response(
         status_code=HTTPStatus.CREATED,

@@ -15,8 +15,9 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -38,7 +39,7 @@ app = create_resolver(signed_in=True)
     ),
 )
 def delete_cart_item(product_id: Annotated[ProductId, Path()], caller: Caller) -> Cart:
-    cart = remove_cart_line(caller.user_id, product_id, store)
+    cart = remove_cart_line(caller.user_id, product_id, commerce_store())
     # Removing is idempotent: a line that was not there counts too (the store does not say whether it was).
     count("CartItemsRemoved")
     return cart

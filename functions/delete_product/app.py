@@ -16,8 +16,9 @@ from shop.common.identity import ADMIN_GROUP
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import problem_docs
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = product_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
@@ -38,7 +39,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
     },
 )
 def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
-    delete_product(product_id, store)
+    delete_product(product_id, product_store())
     count("ProductsDeleted")
     return Response(status_code=HTTPStatus.NO_CONTENT)
 

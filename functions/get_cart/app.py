@@ -14,8 +14,9 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -28,7 +29,7 @@ app = create_resolver(signed_in=True)
     responses=answers(HTTPStatus.OK, "The cart", Cart, HTTPStatus.UNAUTHORIZED, HTTPStatus.CONFLICT),
 )
 def read_cart(caller: Caller) -> Cart:
-    return view_cart(caller.user_id, store)
+    return view_cart(caller.user_id, commerce_store())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -15,8 +15,9 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -36,7 +37,7 @@ app = create_resolver(signed_in=True)
     ),
 )
 def read_order(order_id: Annotated[OrderId, Path()], caller: Caller) -> Order:
-    return get_order(order_id, caller.user_id, store, is_admin=caller.is_admin)
+    return get_order(order_id, caller.user_id, commerce_store(), is_admin=caller.is_admin)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

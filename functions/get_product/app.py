@@ -16,8 +16,9 @@ from shop.catalog.wiring import product_store
 from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import create_resolver
+from shop.common.settings import table_settings
 
-store = product_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver()
 
@@ -29,7 +30,7 @@ app = create_resolver()
     responses=answers(HTTPStatus.OK, "The product", Product, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
 )
 def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
-    product = get_product(product_id, store)
+    product = get_product(product_id, product_store())
     return Response(
         status_code=HTTPStatus.OK,
         content_type="application/json",

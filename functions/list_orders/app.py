@@ -16,10 +16,10 @@ from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
-from shop.common.settings import cursor_signing_key
+from shop.common.settings import cursor_signing_key, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
-store = commerce_store()
+table_settings()
 cursor_key = cursor_signing_key()
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
@@ -44,7 +44,7 @@ def read_orders(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> OrderPage:
-    return list_orders(caller.user_id, store, cursor_key, limit=limit, cursor=cursor)
+    return list_orders(caller.user_id, commerce_store(), cursor_key, limit=limit, cursor=cursor)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

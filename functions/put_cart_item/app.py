@@ -15,8 +15,9 @@ from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -40,7 +41,7 @@ app = create_resolver(signed_in=True)
 def put_cart_item(
     product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()], caller: Caller
 ) -> Cart:
-    cart = set_cart_line(caller.user_id, product_id, line.quantity, store)
+    cart = set_cart_line(caller.user_id, product_id, line.quantity, commerce_store())
     # Every line set counts, new or changed: the service does not say which it was.
     count("CartItemsAdded")
     return cart

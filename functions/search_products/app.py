@@ -12,14 +12,14 @@ from shop.common.observability import PATCHES_FOR_OPENSEARCH, count, logger, met
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
 from shop.common.resolver import create_resolver
-from shop.common.settings import cursor_signing_key
+from shop.common.settings import cursor_signing_key, opensearch_settings
 from shop.common.types import MAX_PRICE_CENTS
 from shop.search.models import SearchRequest, SearchResults, SearchSort
 from shop.search.query.service import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, search_products
 from shop.search.wiring import search_engine
 
 # Fail the cold start, not the first request, when configuration is missing.
-engine = search_engine()
+opensearch_settings()
 cursor_key = cursor_signing_key()
 tracer = Tracer(patch_modules=PATCHES_FOR_OPENSEARCH)
 app = create_resolver()
@@ -71,7 +71,7 @@ def search(
         in_stock=in_stock,
         sort=sort,
     )
-    results = search_products(request, engine, cursor_key, limit=limit, cursor=cursor)
+    results = search_products(request, search_engine(), cursor_key, limit=limit, cursor=cursor)
     if cursor is None:  # a next page is the same query, not another one
         count("SearchQueries")
         # 0 or 1 per query, so that the metric's average is the share of queries that found nothing.

@@ -15,8 +15,9 @@ from shop.common.identity import ADMIN_GROUP
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = commerce_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
@@ -39,7 +40,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
     ),
 )
 def put_status(order_id: Annotated[OrderId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
-    order = update_order_status(order_id, update.status, store)
+    order = update_order_status(order_id, update.status, commerce_store())
     count("OrderStatusChanged", status=order.status)
     return order
 

@@ -17,8 +17,9 @@ from shop.common.identity import ADMIN_GROUP
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers
 from shop.common.resolver import BEARER, create_resolver
+from shop.common.settings import table_settings
 
-store = product_store()  # fails the cold start, not the first request, when configuration is missing
+table_settings()  # fail the cold start, not the first request, when configuration is missing
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
@@ -46,7 +47,7 @@ def patch_product(
     changes: Annotated[ProductUpdate, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> Response[Product]:
-    product = update_product(product_id, changes, store, expected_version=parse_if_match(if_match))
+    product = update_product(product_id, changes, product_store(), expected_version=parse_if_match(if_match))
     count("ProductsUpdated")
     return Response(
         status_code=HTTPStatus.OK,

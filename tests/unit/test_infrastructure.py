@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from devstack.template import load_template
-from shop.cors import ROUTE_METHODS, CorsSettings
+from shop.common.cors import ROUTE_METHODS, CorsSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
