@@ -17,7 +17,7 @@ from shop.commerce.wiring import checkout_records, commerce_store
 from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers, problem_type_of
-from shop.common.resolver import BEARER, create_resolver
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import idempotency_settings, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
@@ -29,19 +29,11 @@ app = create_resolver(signed_in=True)
 
 @app.post(
     "/orders",
-    summary="Check out the cart",
-    description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
-    tags=["orders"],
-    security=BEARER,
-    responses=answers(
-        HTTPStatus.CREATED,
-        "The order",
-        Order,
-        HTTPStatus.UNAUTHORIZED,
-        HTTPStatus.CONFLICT,
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        HTTPStatus.SERVICE_UNAVAILABLE,
+    **operation(
+        "Check out the cart",
+        "orders",
+        answers(201, "The order", Order, 401, 409, 415, 422, 503),
+        description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
     ),
 )
 # Its own subsegment: the idempotency records, the reads and the transaction with its retries. Never the

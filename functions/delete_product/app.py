@@ -1,21 +1,19 @@
 """DELETE /products/{product_id} (admin): remove a product from the catalog."""
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.catalog.models import ProductId
 from shop.catalog.service import delete_product
 from shop.catalog.wiring import product_store
 from shop.common.identity import ADMIN_GROUP
-from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
-from shop.common.problems import problem_docs
-from shop.common.resolver import BEARER, create_resolver
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count
+from shop.common.problems import answers
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing
@@ -25,18 +23,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
 
 @app.delete(
     "/products/<product_id>",
-    summary="Delete a product",
-    tags=["catalog"],
-    security=BEARER,
-    responses={
-        204: {"description": "Deleted"},
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED,
-            HTTPStatus.FORBIDDEN,
-            HTTPStatus.NOT_FOUND,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-        ),
-    },
+    **operation("Delete a product", "catalog", answers(204, "Deleted", None, 401, 403, 404, 422)),
 )
 def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
     delete_product(product_id, product_store())
@@ -44,8 +31,4 @@ def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

@@ -1,21 +1,19 @@
 """GET /products/{product_id}: one product, with its version as ETag."""
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.catalog.etags import etag
 from shop.catalog.models import Product, ProductId
 from shop.catalog.service import get_product
 from shop.catalog.wiring import product_store
-from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
+from shop.common.observability import PATCHES_FOR_DYNAMODB
 from shop.common.problems import answers
-from shop.common.resolver import create_resolver
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing
@@ -25,9 +23,7 @@ app = create_resolver()
 
 @app.get(
     "/products/<product_id>",
-    summary="Get a product",
-    tags=["catalog"],
-    responses=answers(HTTPStatus.OK, "The product", Product, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
+    **operation("Get a product", "catalog", answers(200, "The product", Product, 404, 422), signed_in=False),
 )
 def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
     product = get_product(product_id, product_store())
@@ -39,8 +35,4 @@ def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

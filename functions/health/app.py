@@ -1,14 +1,11 @@
 """GET /health: liveness of the API path (gateway -> Lambda), touching no dependency."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from aws_lambda_powertools import Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from shop.common.observability import logger, metrics
-from shop.common.resolver import create_resolver
+from shop.common.resolver import api_handler, create_resolver
 
 tracer = Tracer(patch_modules=())  # it calls nothing
 app = create_resolver()
@@ -23,8 +20,4 @@ def health() -> Health:
     return Health()
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

@@ -1,20 +1,17 @@
 """GET /products: the catalog, newest first, optionally one category, paginated by cursor."""
 
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.catalog.models import ProductPage
 from shop.catalog.service import list_products
 from shop.catalog.wiring import product_store
-from shop.common.observability import PATCHES_FOR_DYNAMODB, logger, metrics
+from shop.common.observability import PATCHES_FOR_DYNAMODB
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
-from shop.common.resolver import create_resolver
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import cursor_signing_key, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
@@ -26,11 +23,7 @@ app = create_resolver()
 
 @app.get(
     "/products",
-    summary="List products",
-    tags=["catalog"],
-    responses=answers(
-        HTTPStatus.OK, "A page of products", ProductPage, HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY
-    ),
+    **operation("List products", "catalog", answers(200, "A page of products", ProductPage, 400, 422), signed_in=False),
 )
 def read_products(
     category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -40,8 +33,6 @@ def read_products(
     return list_products(product_store(), cursor_key, category=category, limit=limit, cursor=cursor)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # a page of up to 100 products: too big for a trace segment
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(
+    app, tracer, capture_response=False
+)  # a page of up to 100 products: too big for a trace segment

@@ -1,20 +1,17 @@
 """PUT /cart/items/{product_id}: set how many of a product the caller's cart holds."""
 
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.commerce.carts import set_cart_line
 from shop.commerce.models import Cart, CartLineUpdate, ProductId
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
-from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count
 from shop.common.problems import answers
-from shop.common.resolver import BEARER, create_resolver
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing
@@ -24,19 +21,7 @@ app = create_resolver(signed_in=True)
 
 @app.put(
     "/cart/items/<product_id>",
-    summary="Set a cart line's quantity",
-    tags=["cart"],
-    security=BEARER,
-    responses=answers(
-        HTTPStatus.OK,
-        "The cart",
-        Cart,
-        HTTPStatus.UNAUTHORIZED,
-        HTTPStatus.NOT_FOUND,
-        HTTPStatus.CONFLICT,
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-    ),
+    **operation("Set a cart line's quantity", "cart", answers(200, "The cart", Cart, 401, 404, 409, 415, 422)),
 )
 def put_cart_item(
     product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()], caller: Caller
@@ -47,8 +32,4 @@ def put_cart_item(
     return cart
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # a cart is the customer's own
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer, capture_response=False)  # a cart is the customer's own

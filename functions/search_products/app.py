@@ -1,17 +1,14 @@
 """GET /search: full-text, typo-tolerant product search with filters, facets and deep paging."""
 
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.common.observability import PATCHES_FOR_OPENSEARCH, count, logger, metrics
+from shop.common.observability import PATCHES_FOR_OPENSEARCH, count
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
-from shop.common.resolver import create_resolver
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import cursor_signing_key, opensearch_settings
 from shop.common.types import MAX_PRICE_CENTS
 from shop.search.models import SearchRequest, SearchResults, SearchSort
@@ -27,18 +24,14 @@ app = create_resolver()
 
 @app.get(
     "/search",
-    summary="Search products",
-    description="Full text over name, brand, category, tags and description, tolerant of typos. "
-    "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, "
-    "and add up: the values beyond those listed are counted in `<facet>_other_count`.",
-    tags=["search"],
-    responses=answers(
-        HTTPStatus.OK,
-        "A page of matching products, with total and facets",
-        SearchResults,
-        HTTPStatus.BAD_REQUEST,
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        HTTPStatus.SERVICE_UNAVAILABLE,
+    **operation(
+        "Search products",
+        "search",
+        answers(200, "A page of matching products, with total and facets", SearchResults, 400, 422, 503),
+        description="Full text over name, brand, category, tags and description, tolerant of typos. "
+        "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, "
+        "and add up: the values beyond those listed are counted in `<facet>_other_count`.",
+        signed_in=False,
     ),
 )
 # Its own subsegment: the query's checks and building, and OpenSearch's answer. Never the hits (too big).
@@ -79,8 +72,6 @@ def search(
     return results
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # up to 100 hits with facets: too big for a trace segment
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(
+    app, tracer, capture_response=False
+)  # up to 100 hits with facets: too big for a trace segment

@@ -1,22 +1,20 @@
 """PATCH /products/{product_id} (admin): change some fields; If-Match guards against lost updates."""
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.catalog.etags import etag, parse_if_match
 from shop.catalog.models import Product, ProductId, ProductUpdate
 from shop.catalog.service import update_product
 from shop.catalog.wiring import product_store
 from shop.common.identity import ADMIN_GROUP
-from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count
 from shop.common.problems import answers
-from shop.common.resolver import BEARER, create_resolver
+from shop.common.resolver import api_handler, create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing
@@ -26,20 +24,8 @@ app = create_resolver(required_group=ADMIN_GROUP)
 
 @app.patch(
     "/products/<product_id>",
-    summary="Update a product",
-    tags=["catalog"],
-    security=BEARER,
-    responses=answers(
-        HTTPStatus.OK,
-        "The updated product",
-        Product,
-        HTTPStatus.BAD_REQUEST,
-        HTTPStatus.UNAUTHORIZED,
-        HTTPStatus.FORBIDDEN,
-        HTTPStatus.NOT_FOUND,
-        HTTPStatus.PRECONDITION_FAILED,
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        HTTPStatus.UNPROCESSABLE_ENTITY,
+    **operation(
+        "Update a product", "catalog", answers(200, "The updated product", Product, 400, 401, 403, 404, 412, 415, 422)
     ),
 )
 def patch_product(
@@ -57,8 +43,4 @@ def patch_product(
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

@@ -115,20 +115,21 @@ def problem_response(
     )
 
 
-def problem_docs(*statuses: HTTPStatus) -> dict[int, Any]:
-    """OpenAPI `responses` entries for the problem answers a route can give."""
+def problem_docs(*statuses: int) -> dict[int, Any]:
+    """OpenAPI `responses` entries for the problem answers a route can give (by HTTP status)."""
     return {
         int(status): {
-            "description": status.phrase,
+            "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {"model": Problem}},
         }
         for status in statuses
     }
 
 
-def answers(status: HTTPStatus, description: str, model: type[BaseModel], *problems: HTTPStatus) -> dict[int, Any]:
-    """A route's OpenAPI `responses`: its answer (`model` as JSON, under `status`) and the problems it can give."""
-    return {
-        int(status): {"description": description, "content": {"application/json": {"model": model}}},
-        **problem_docs(*problems),
-    }
+def answers(status: int, description: str, model: type[BaseModel] | None, *problems: int) -> dict[int, Any]:
+    """A route's OpenAPI `responses`: its answer under `status` (`model` as JSON; None for an empty body) and the
+    problems it can give, by HTTP status."""
+    answer: dict[str, Any] = {"description": description}
+    if model is not None:
+        answer["content"] = {"application/json": {"model": model}}
+    return {int(status): answer, **problem_docs(*problems)}
