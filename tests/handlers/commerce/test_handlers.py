@@ -147,6 +147,23 @@ def test_given_lines_when_getting_cart_then_priced_and_totalled(invoke, new_prod
     }
 
 
+def test_given_caller_dependency_overridden_when_getting_cart_then_the_route_reads_that_callers_cart(
+    functions, invoke, new_product, add
+):
+    from shop.common.identity import Principal, current_caller
+
+    product = new_product()
+    add(product["id"], 2, user="customer-2")
+    app = functions["get_cart"].app
+    app.dependency_overrides[current_caller] = lambda: Principal(user_id="customer-2", groups=frozenset())
+    try:
+        lines = body_of(invoke("get_cart", at("get_cart", "customer-1")))["items"]
+    finally:
+        app.dependency_overrides.clear()
+    assert [(line["product_id"], line["quantity"]) for line in lines] == [(product["id"], 2)]
+    assert body_of(invoke("get_cart", at("get_cart", "customer-1")))["items"] == []
+
+
 def test_given_deleted_product_when_getting_cart_then_line_drops_out(invoke, new_product, add):
     kettle, mug = new_product(), new_product(name="Mug")
     add(kettle["id"], 1)
