@@ -654,7 +654,7 @@ class EventBus:
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.server = ThreadingHTTPServer((host, port), _handler(self))
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, name="eventbus-http", daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.1,), name="eventbus-http", daemon=True).start()
 
     def stop(self, timeout_seconds: float = 5) -> None:
         """Stop serving and delivering: no retry starts after this; a delivery in flight ends with its call."""
