@@ -55,6 +55,7 @@ not applied: locally, every event of the bus can be replayed.
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -160,8 +161,6 @@ def select_path(event: Any, path: str) -> Any:
     """The value at a simple JSONPath ($, $.a.b): what InputPath may select."""
     if path == "$":
         return event
-    if not path.startswith("$."):
-        raise TemplateNotSupported(f"InputPath {path!r}: only $ and $.field.field... are followed locally")
     value = event
     for name in path[2:].split("."):
         value = value.get(name) if isinstance(value, dict) else None
@@ -235,9 +234,15 @@ def _input(properties: dict[str, Any], where: str) -> tuple[str | None, str | No
     if "InputTransformer" in properties:
         raise TemplateNotSupported(f"{where}: InputTransformer is not followed locally")
     text = properties.get("Input")
-    if text is not None and not isinstance(text, str):
-        raise TemplateNotSupported(f"{where}: Input must be a JSON text")
-    return text, properties.get("InputPath")
+    if text is not None:
+        try:
+            json.loads(text)
+        except (TypeError, ValueError):
+            raise TemplateNotSupported(f"{where}: Input must be a JSON text") from None
+    path = properties.get("InputPath")
+    if path is not None and not re.fullmatch(r"\$(\.[^.\[\]*]+)*", str(path)):
+        raise TemplateNotSupported(f"{where}: InputPath {path!r}: only $ and $.field.field... are followed locally")
+    return text, path
 
 
 def event_rules(template: dict[str, Any]) -> tuple[list[Rule], dict[str, str]]:
@@ -766,6 +771,7 @@ def start_event_bus(
     return bus
 
 
-def local_environment(bus: EventBus) -> dict[str, str]:
-    """What the functions need to reach this bus with boto3."""
-    return {"AWS_ENDPOINT_URL_EVENTS": bus.url}
+def local_environment(host: str, port: int) -> dict[str, str]:
+    """What the functions need to reach the bus served on host:port with boto3 (known before it starts, so that
+    the functions' environment can be written first)."""
+    return {"AWS_ENDPOINT_URL_EVENTS": f"http://{host}:{port}"}

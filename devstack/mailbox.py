@@ -544,6 +544,6 @@ def start_mailbox(template: dict[str, Any], *, host: str = "127.0.0.1", port: in
     return mailbox
 
 
-def local_environment(mailbox: Mailbox) -> dict[str, str]:
-    """What the functions need to send their mail here with boto3's sesv2 client."""
-    return {"AWS_ENDPOINT_URL_SESV2": mailbox.url}
+def local_environment(host: str, port: int) -> dict[str, str]:
+    """What the functions need to send their mail to the mailbox on host:port with boto3's sesv2 client."""
+    return {"AWS_ENDPOINT_URL_SESV2": f"http://{host}:{port}"}

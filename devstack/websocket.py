@@ -178,10 +178,17 @@ def websocket_api(template: dict[str, Any], region: str = "us-east-1") -> WebSoc
         if properties.get("AuthorizerType") != "REQUEST":
             raise TemplateNotSupported(f"{logical_id}: a WebSocket API's authorizer is a REQUEST authorizer")
         sources = properties.get("IdentitySource") or []
+        sources = sources if isinstance(sources, list) else [sources]
+        for source in sources:
+            if not re.fullmatch(r"route\.request\.(querystring|header)\.[^.]+", str(source)):
+                raise TemplateNotSupported(
+                    f"{logical_id}: identity source {source!r}: only route.request.querystring.<name> and "
+                    "route.request.header.<name> are followed locally"
+                )
         authorizers[logical_id] = Authorizer(
             logical_id,
             _function_in(properties.get("AuthorizerUri"), region, functions, logical_id),
-            tuple(sources if isinstance(sources, list) else [sources]),
+            tuple(sources),
         )
     routes = {}
     for logical_id, properties in of_api("AWS::ApiGatewayV2::Route").items():
@@ -558,6 +565,8 @@ def start_websocket_gateway(
     return gateway
 
 
-def local_environment(gateway: WebSocketGateway) -> dict[str, str]:
-    """What the functions need to push to connections with boto3's apigatewaymanagementapi client."""
-    return {"AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url}
+def local_environment(template: dict[str, Any], host: str, port: int) -> dict[str, str]:
+    """What the functions need to push to connections of the gateway on host:port with boto3's
+    apigatewaymanagementapi client (the stage's URL, as in AWS); nothing when the template has no WebSocket API."""
+    api = websocket_api(template)
+    return {"AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": f"http://{host}:{port}/{api.stage}"} if api else {}

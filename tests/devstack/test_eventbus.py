@@ -27,6 +27,7 @@ from devstack.eventbus import (
     async_invoke_configs,
     bus_names,
     event_rules,
+    local_environment,
     matches,
     start_event_bus,
 )
@@ -593,3 +594,33 @@ def test_given_real_function_behind_lambda_endpoint_when_event_put_then_it_runs_
     assert result.payload["function_name"] == "EchoFunction"
     assert result.payload["echo"]["detail"] == {"order_id": "o-1", "total": 3}
     assert result.payload["echo"]["detail-type"] == "OrderPlaced"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ({"Input": "{not json"}, "Input must be a JSON text"),
+        ({"InputPath": "$.detail[0]"}, "only \\$ and"),
+        ({"InputTransformer": {"InputTemplate": "<x>"}}, "InputTransformer"),
+    ],
+)
+def test_given_target_input_the_local_bus_cannot_follow_when_read_then_start_fails_naming_it(target, message):
+    template = {
+        "Resources": {
+            "Fn": {"Type": "AWS::Serverless::Function", "Properties": {}},
+            "Rule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventPattern": {"source": ["x"]},
+                    "Targets": [{"Id": "T", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}, **target}],
+                },
+            },
+        }
+    }
+
+    with pytest.raises(SystemExit, match=f"Rule.Targets.T: .*{message}"):
+        event_rules(template)
+
+
+def test_given_host_and_port_when_environment_asked_then_boto3_endpoint_variable_for_events():
+    assert local_environment("127.0.0.1", 3005) == {"AWS_ENDPOINT_URL_EVENTS": "http://127.0.0.1:3005"}

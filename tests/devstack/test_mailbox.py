@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from devstack.mailbox import Mailbox, RenderingFailure, render, ses_templates, start_mailbox
+from devstack.mailbox import Mailbox, RenderingFailure, local_environment, render, ses_templates, start_mailbox
 from devstack.template import load_template
 
 FIXTURE = load_template(Path(__file__).resolve().parent / "fixtures" / "mail.yaml")
@@ -278,3 +278,7 @@ def test_given_template_ses_cannot_render_when_rendered_then_rendering_failure(t
 def test_given_template_with_unsupported_helper_when_created_then_bad_request(ses):
     with pytest.raises(ses.exceptions.BadRequestException):
         ses.create_email_template(TemplateName="bad", TemplateContent={"Subject": "{{#with a}}x{{/with}}"})
+
+
+def test_given_host_and_port_when_environment_asked_then_boto3_endpoint_variable_for_sesv2():
+    assert local_environment("127.0.0.1", 3004) == {"AWS_ENDPOINT_URL_SESV2": "http://127.0.0.1:3004"}

@@ -21,7 +21,13 @@ from websockets.sync.client import ClientConnection, connect
 
 from devstack.streams import Invocation
 from devstack.template import load_template
-from devstack.websocket import WebSocketGateway, policy_allows, start_websocket_gateway, websocket_api
+from devstack.websocket import (
+    WebSocketGateway,
+    local_environment,
+    policy_allows,
+    start_websocket_gateway,
+    websocket_api,
+)
 
 FIXTURE = load_template(Path(__file__).resolve().parent / "fixtures" / "websocket.yaml")
 REGION = "us-east-1"
@@ -396,3 +402,22 @@ def test_given_open_connections_when_gateway_stops_then_clients_are_closed(funct
 )
 def test_given_policy_when_evaluated_then_allow_needs_a_matching_allow_and_no_matching_deny(statements, allowed):
     assert policy_allows({"Statement": statements}, "arn:aws:execute-api:r:a:api/live/$connect") is allowed
+
+
+def test_given_template_when_environment_asked_then_management_endpoint_is_the_stage_url():
+    assert local_environment(FIXTURE, "127.0.0.1", 3003) == {
+        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": "http://127.0.0.1:3003/live"
+    }
+    assert local_environment({"Resources": {}}, "127.0.0.1", 3003) == {}
+
+
+def test_given_identity_source_the_local_gateway_cannot_read_when_template_read_then_start_fails_naming_it():
+    resources = dict(FIXTURE["Resources"])
+    authorizer = resources["LiveAuthorizer"]
+    resources["LiveAuthorizer"] = {
+        **authorizer,
+        "Properties": {**authorizer["Properties"], "IdentitySource": ["context.something"]},
+    }
+
+    with pytest.raises(SystemExit, match=r"LiveAuthorizer: identity source 'context\.something'"):
+        websocket_api({"Resources": resources})
