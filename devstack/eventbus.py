@@ -1,6 +1,6 @@
 """EventBridge for the local stack: the template's event buses, rules and targets, with PutEvents on a local port.
 
-    boto3.client("events", endpoint_url=bus.url).put_events(Entries=[...])   # or AWS_ENDPOINT_URL_EVENTS=bus.url
+    boto3.client("events", endpoint_url=bus.url).put_events(Entries=[...])   # or AWS_ENDPOINT_URL_EVENTBRIDGE=bus.url
 
 What it serves (AWS's JSON 1.1 protocol, `X-Amz-Target: AWSEvents.<Operation>`):
 
@@ -774,4 +774,5 @@ def start_event_bus(
 def local_environment(host: str, port: int) -> dict[str, str]:
     """What the functions need to reach the bus served on host:port with boto3 (known before it starts, so that
     the functions' environment can be written first)."""
-    return {"AWS_ENDPOINT_URL_EVENTS": f"http://{host}:{port}"}
+    # botocore names the variable after the service id, "EventBridge" (not the client's name, "events").
+    return {"AWS_ENDPOINT_URL_EVENTBRIDGE": f"http://{host}:{port}"}

@@ -623,4 +623,81 @@ def test_given_target_input_the_local_bus_cannot_follow_when_read_then_start_fai
 
 
 def test_given_host_and_port_when_environment_asked_then_boto3_endpoint_variable_for_events():
-    assert local_environment("127.0.0.1", 3005) == {"AWS_ENDPOINT_URL_EVENTS": "http://127.0.0.1:3005"}
+    assert local_environment("127.0.0.1", 3005) == {"AWS_ENDPOINT_URL_EVENTBRIDGE": "http://127.0.0.1:3005"}
+
+
+def test_given_bus_gateway_and_mailbox_when_order_event_put_then_owner_gets_mail_and_push_and_no_one_else(
+    sqs_endpoint, queues, monkeypatch
+):
+    """The three local services composed as `make dev` composes them, every call through boto3 and the
+    AWS_ENDPOINT_URL_* variables the functions get; the functions are stand-ins."""
+    from websockets.sync.client import connect
+
+    from devstack import mailbox as mailbox_module
+    from devstack import websocket as websocket_module
+
+    owners: dict[str, list[str]] = {}  # user -> connection ids (the connections table's stand-in)
+    ws_fixture = load_template(Path(__file__).resolve().parent / "fixtures" / "websocket.yaml")
+
+    def functions(name: str, event: Any) -> Invocation:
+        if name == "AuthorizerFunction":
+            user = event["queryStringParameters"]["token"].removesuffix("-token")
+            policy = {"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}
+            return Invocation(payload={"principalId": user, "policyDocument": policy})
+        if name == "ConnectionsFunction":
+            context = event["requestContext"]
+            if context["eventType"] == "CONNECT":
+                owners.setdefault(context["authorizer"]["principalId"], []).append(context["connectionId"])
+            return Invocation(payload={"statusCode": 200})
+        if name == "EchoFunction":  # the order consumer: mail the customer, push to the customer's connections
+            detail = event["detail"]
+            boto3.client("sesv2", region_name=REGION).send_email(
+                FromEmailAddress="shop@example.com",
+                Destination={"ToAddresses": [f"{detail['user_id']}@example.com"]},
+                Content={"Simple": {"Subject": {"Data": f"Order {detail['order_id']}"},
+                                    "Body": {"Text": {"Data": detail["status"]}}}},
+            )  # fmt: skip
+            push = boto3.client("apigatewaymanagementapi", region_name=REGION)
+            for connection_id in owners.get(detail["user_id"], []):
+                push.post_to_connection(ConnectionId=connection_id, Data=json.dumps(detail).encode())
+            return Invocation(payload=None)
+        return Invocation(payload=None)
+
+    mailbox = mailbox_module.start_mailbox({})
+    gateway = websocket_module.start_websocket_gateway(ws_fixture, functions)
+    assert gateway is not None
+    bus = start_event_bus(FIXTURE, functions, sqs_endpoint_url=sqs_endpoint)
+    environment = {
+        **local_environment("127.0.0.1", int(bus.url.rsplit(":", 1)[1])),
+        **mailbox_module.local_environment("127.0.0.1", int(mailbox.url.rsplit(":", 1)[1])),
+        **websocket_module.local_environment(ws_fixture, "127.0.0.1", gateway.port),
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    try:
+        with (
+            connect(f"{gateway.url}/?token=alice-token", proxy=None) as alice,
+            connect(f"{gateway.url}/?token=bob-token", proxy=None) as bob,
+        ):
+            detail = {"order_id": "o-9", "user_id": "alice", "status": "PLACED"}
+            boto3.client("events", region_name=REGION).put_events(
+                Entries=[
+                    {
+                        "EventBusName": "ShopEventBus",
+                        "Source": "shop.orders",
+                        "DetailType": "OrderPlaced",
+                        "Detail": json.dumps(detail),
+                    }
+                ]
+            )
+
+            assert json.loads(alice.recv(timeout=10)) == detail
+            with pytest.raises(TimeoutError):
+                bob.recv(timeout=0.3)
+        assert bus.wait_until_idle(10)
+        [message] = mailbox.newest_first()
+        assert (message["to"], message["subject"], message["text"]) == (["alice@example.com"], "Order o-9", "PLACED")
+    finally:
+        bus.stop()
+        gateway.stop()
+        mailbox.stop()
