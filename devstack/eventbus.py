@@ -27,7 +27,8 @@ logged at start and skipped, rather than failing the stack.
 
 Matching: each event goes to every enabled rule of its bus whose pattern matches, evaluated by moto's
 EventPattern (moto.events.models), the implementation moto's own EventBridge uses; tests/devstack/test_eventbus.py
-checks it against the examples of EventBridge's documentation.
+checks it against the examples of EventBridge's documentation. Fields inside arrays of objects, which moto does not
+reach, are matched as EventBridge matches them: all of a pattern's fields within one element of the array.
 
 Delivery is asynchronous, as in EventBridge: PutEvents answers once the events are accepted, and each (event,
 target) is delivered on a worker thread. Two retry layers, as in AWS, because they are different things:
@@ -85,6 +86,7 @@ DEFAULT_TARGET_EVENT_AGE_SECONDS = 24 * 60 * 60
 DEFAULT_ASYNC_RETRY_ATTEMPTS = 2
 DEFAULT_ASYNC_EVENT_AGE_SECONDS = 6 * 60 * 60
 DELIVERY_WORKERS = 8
+MAX_PATTERN_VARIANTS = 1024
 
 QueueSender = Callable[[str, str, dict[str, str]], None]  # (queue logical id or name, body, string attributes)
 
@@ -146,7 +148,36 @@ class AsyncInvokeConfig:
 
 def matches(pattern: dict[str, Any] | str, event: dict[str, Any]) -> bool:
     """Whether EventBridge would match `event` (the envelope: source, detail-type, detail...) with `pattern`."""
-    return load_pattern(pattern, "pattern").matches_event(event)
+    return pattern_matches(load_pattern(pattern, "pattern"), event)
+
+
+class _TooManyVariants(Exception):
+    pass
+
+
+def _variants(value: Any) -> list[Any]:
+    """The event once per choice of one element in each array of objects: EventBridge (its event-ruler) matches
+    fields inside an array of objects, but only fields of the same element ("array consistency"); moto only
+    descends into objects."""
+    if isinstance(value, dict):
+        variants: list[dict[str, Any]] = [{}]
+        for key, item in value.items():
+            options = _variants(item)
+            variants = [{**variant, key: option} for variant in variants for option in options]
+            if len(variants) > MAX_PATTERN_VARIANTS:
+                raise _TooManyVariants
+        return variants
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return [variant for item in value for variant in _variants(item)]
+    return [value]
+
+
+def pattern_matches(pattern: EventPattern, event: dict[str, Any]) -> bool:
+    try:
+        variants = _variants(event)
+    except _TooManyVariants:  # an event with many large arrays of objects: matched as moto alone matches it
+        variants = [event]
+    return any(pattern.matches_event(variant) for variant in variants)
 
 
 def load_pattern(pattern: dict[str, Any] | str | None, where: str) -> EventPattern:
@@ -480,7 +511,7 @@ class EventBus:
     def route(self, bus: str, event: dict[str, Any]) -> None:
         accepted_at = self.clock()
         for rule in self.rules:
-            if rule.bus == bus and rule.pattern.matches_event(event):
+            if rule.bus == bus and pattern_matches(rule.pattern, event):
                 for target in rule.targets:
                     self._submit(target, event, accepted_at)
 

@@ -168,9 +168,29 @@ DOCUMENTED = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "event", "expected"), DOCUMENTED)
+# Arrays of objects: EventBridge's matcher (event-ruler, its README's "array consistency") matches fields inside
+# them, and only fields of one and the same element.
+LINES = [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 5}]
+ARRAYS_OF_OBJECTS = [
+    ({"detail": {"lines": {"sku": ["B"]}}}, detail(lines=LINES), True),
+    ({"detail": {"lines": {"sku": ["C"]}}}, detail(lines=LINES), False),
+    ({"detail": {"lines": {"sku": ["B"], "quantity": [{"numeric": [">", 2]}]}}}, detail(lines=LINES), True),
+    ({"detail": {"lines": {"sku": ["A"], "quantity": [{"numeric": [">", 2]}]}}}, detail(lines=LINES), False),
+    ({"detail": {"lines": {"sku": ["A"]}, "state": ["open"]}}, detail(lines=LINES, state="open"), True),
+    ({"detail": {"tags": ["x"]}}, detail(tags=["x", "y"], lines=LINES), True),
+]
+
+
+@pytest.mark.parametrize(("pattern", "event", "expected"), DOCUMENTED + ARRAYS_OF_OBJECTS)
 def test_given_documented_pattern_when_matched_then_as_eventbridge_documents(pattern, event, expected):
     assert matches(pattern, event) is expected
+
+
+def test_given_event_with_too_many_array_combinations_when_matched_then_scalar_fields_still_match():
+    many = [{"n": n} for n in range(40)]  # two arrays of 40 objects: 1600 combinations, past the bound
+
+    assert matches({"detail": {"state": ["open"]}}, detail(a=many, b=many, state="open"))
+    assert not matches({"detail": {"state": ["shut"]}}, detail(a=many, b=many, state="open"))
 
 
 def test_given_template_when_read_then_both_rule_forms_their_buses_and_settings_are_followed():
