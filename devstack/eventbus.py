@@ -466,10 +466,13 @@ class EventBus:
 
     def _envelope(self, entry: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         for required in ("Source", "DetailType", "Detail"):
-            if not entry.get(required):
+            if not entry.get(required) or not isinstance(entry[required], str):
                 raise DeliveryFailed(
                     "InvalidArgument", f"Parameter {required} is not valid. Reason: {required} is a required argument."
                 )
+        resources = entry.get("Resources") or []
+        if not isinstance(resources, list) or not all(isinstance(resource, str) for resource in resources):
+            raise DeliveryFailed("InvalidArgument", "Parameter Resources is not valid. Reason: a list of ARNs.")
         try:
             detail = json.loads(entry["Detail"])
         except (TypeError, ValueError):
@@ -479,12 +482,7 @@ class EventBus:
         bus = str(entry.get("EventBusName") or DEFAULT_BUS).rsplit("event-bus/", 1)[-1]
         if bus not in self.buses:
             raise DeliveryFailed("ResourceNotFoundException", f"Event bus {bus} does not exist.")
-        when = entry.get("Time")
-        moment = (
-            datetime.fromtimestamp(float(when), UTC)
-            if isinstance(when, int | float)
-            else (datetime.fromisoformat(when) if isinstance(when, str) else datetime.fromtimestamp(self.clock(), UTC))
-        )
+        moment = _moment(entry.get("Time"), self.clock())
         event = {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -493,7 +491,7 @@ class EventBus:
             "account": ACCOUNT_ID,
             "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": self.region,
-            "resources": list(entry.get("Resources") or []),
+            "resources": resources,
             "detail": detail,
         }
         return bus, event
@@ -702,6 +700,21 @@ class EventBus:
         self.wait_until_idle(timeout_seconds)
 
 
+def _moment(when: object, now: float) -> datetime:
+    """An entry's Time (epoch seconds, as boto3 sends it, or ISO 8601), else now; InvalidArgument if unreadable."""
+    try:
+        if when is None:
+            return datetime.fromtimestamp(now, UTC)
+        if isinstance(when, int | float) and not isinstance(when, bool):
+            return datetime.fromtimestamp(float(when), UTC)
+        if isinstance(when, str):
+            moment = datetime.fromisoformat(when)
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise DeliveryFailed("InvalidArgument", "Parameter Time is not valid.")
+
+
 def _error(code: str, message: str) -> tuple[int, dict[str, Any]]:
     return HTTPStatus.BAD_REQUEST, {"__type": code, "message": message}
 
@@ -762,7 +775,11 @@ def _handler(bus: EventBus) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 status, answer = _error("SerializationException", "the request body is not JSON")
             else:
-                status, answer = _operation(bus, self.headers.get("X-Amz-Target", ""), request)
+                try:
+                    status, answer = _operation(bus, self.headers.get("X-Amz-Target", ""), request)
+                except Exception:  # a bug here, not the caller's fault: said as AWS says it
+                    LOG.exception("the local bus failed on a request")
+                    status, answer = HTTPStatus.INTERNAL_SERVER_ERROR, {"__type": "InternalException", "message": ""}
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/x-amz-json-1.1")

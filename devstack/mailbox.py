@@ -410,7 +410,10 @@ class Mailbox:
 
     def _ses(self, method: str, path: str, request: dict[str, Any]) -> dict[str, Any]:
         if path == "/v2/email/outbound-emails" and method == "POST":
-            return self.send_email(request)
+            try:
+                return self.send_email(request)
+            except (AttributeError, TypeError, KeyError) as error:  # a member of the wrong JSON type
+                raise SesError(400, "BadRequestException", f"malformed SendEmail request: {error}") from error
         if path == "/v2/email/templates":
             if method == "POST":
                 self.put_template(str(request.get("TemplateName") or ""), request.get("TemplateContent"), create=True)
@@ -507,6 +510,10 @@ def _handler(mailbox: Mailbox) -> type[BaseHTTPRequestHandler]:
                     status, kind = error.status, "application/json"
                     body = json.dumps({"message": error.message}).encode()
                     headers["x-amzn-ErrorType"] = error.code
+                except Exception:  # a bug here, not the caller's fault
+                    LOG.exception("the mailbox failed on %s %s", self.command, self.path)
+                    status, kind, body = 500, "application/json", b'{"message": "Internal error"}'
+                    headers["x-amzn-ErrorType"] = "InternalFailure"
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
@@ -721,3 +722,48 @@ def test_given_bus_gateway_and_mailbox_when_order_event_put_then_owner_gets_mail
         bus.stop()
         gateway.stop()
         mailbox.stop()
+
+
+def test_given_entries_of_wrong_types_sent_raw_when_put_then_each_fails_with_invalid_argument(served):
+    good = {"EventBusName": "ShopEventBus", "Source": "shop.orders", "DetailType": "OrderPlaced", "Detail": "{}"}
+    entries = [
+        {**good, "Time": "not a time"},
+        {**good, "Time": 1e20},
+        {**good, "Source": 7},
+        {**good, "Resources": "arn:not-a-list"},
+        {**good, "Time": "2026-01-02T03:04:05Z"},
+    ]
+
+    response = requests.post(
+        served.bus.url,
+        data=json.dumps({"Entries": entries}),
+        headers={"X-Amz-Target": "AWSEvents.PutEvents", "Content-Type": "application/x-amz-json-1.1"},
+        timeout=5,
+    )
+    served.settle()
+
+    assert response.status_code == 200
+    assert [entry.get("ErrorCode") for entry in response.json()["Entries"]] == [
+        "InvalidArgument",
+        "InvalidArgument",
+        "InvalidArgument",
+        "InvalidArgument",
+        None,
+    ]
+    [event] = served.functions.events_of("EchoFunction")
+    assert event["time"] == "2026-01-02T03:04:05Z"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "SerializationException"),
+        (b"[]", "SerializationException"),
+        (b'{"Entries": []}', "ValidationException"),
+    ],
+)
+def test_given_malformed_request_body_when_put_then_400_with_the_error_type(served, body, code):
+    response = requests.post(served.bus.url, data=body, headers={"X-Amz-Target": "AWSEvents.PutEvents"}, timeout=5)
+
+    assert response.status_code == 400
+    assert response.json()["__type"] == code

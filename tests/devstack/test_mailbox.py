@@ -244,6 +244,22 @@ def test_given_unknown_path_or_garbage_body_when_requested_then_client_errors_no
     assert requests.post(f"{mailbox.url}/v2/email/outbound-emails", data=b"[]", timeout=5).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "content",
+    [{"Template": "order-shipped"}, {"Template": {"TemplateContent": "x", "TemplateData": "{}"}}, {"Simple": []}],
+)
+def test_given_members_of_the_wrong_type_sent_raw_when_sending_then_bad_request(mailbox, content):
+    request = {"FromEmailAddress": "a@example.com", "Destination": {"ToAddresses": ["b@example.com"]}}
+
+    response = requests.post(
+        f"{mailbox.url}/v2/email/outbound-emails", data=json.dumps({**request, "Content": content}), timeout=5
+    )
+
+    assert response.status_code == 400
+    assert response.headers["x-amzn-ErrorType"] == "BadRequestException"
+    assert messages(mailbox) == []
+
+
 def test_given_stack_template_when_read_then_ses_templates_named_by_template_name_or_logical_id():
     assert sorted(template.name for template in ses_templates(FIXTURE)) == ["OrderPlacedTemplate", "order-shipped"]
 
