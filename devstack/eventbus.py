@@ -114,11 +114,10 @@ class Target:
     input: str | None = None  # a JSON text sent in place of the event
     input_path: str | None = None  # a JSONPath ($.detail...) selecting what is sent
 
-    @property
-    def arn(self) -> str:
+    def arn(self, region: str) -> str:
         if self.function_name:
-            return f"arn:aws:lambda:{{region}}:{ACCOUNT_ID}:function:{self.function_name}"
-        return f"arn:aws:sqs:{{region}}:{ACCOUNT_ID}:{self.queue}"
+            return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.function_name}"
+        return f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{self.queue}"
 
     def payload(self, event: dict[str, Any]) -> Any:
         if self.input is not None:
@@ -673,7 +672,7 @@ class EventBus:
                 json.dumps(event),
                 {
                     "RULE_ARN": rule_arn,
-                    "TARGET_ARN": target.arn.format(region=self.region),
+                    "TARGET_ARN": target.arn(self.region),
                     "ERROR_CODE": failure.code,
                     "ERROR_MESSAGE": failure.message[:1000],
                     "EXHAUSTED_RETRY_CONDITION": condition,
