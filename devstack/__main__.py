@@ -10,6 +10,10 @@
     Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
     streams    the template's DynamoDB stream events: a poller invoking their functions as Lambda's
                event source mapping does (devstack.streams)
+    events     the template's EventBridge buses and rules: PutEvents, delivery to functions and queues with
+               retries and dead letters (devstack.eventbus)
+    WebSocket  the template's WebSocket API and its @connections endpoint (devstack.websocket)
+    mailbox    SES v2 caught, never sent: a page and /messages.json (devstack.mailbox)
 
 Ctrl-C stops all of it.
 """
@@ -28,6 +32,7 @@ from typing import Any
 import boto3
 from osmem_server import OsmemServer
 
+from devstack import eventbus, mailbox, websocket
 from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
 from devstack.dynamodb import SerialisedMotoServer
 from devstack.issuer import (
@@ -55,7 +60,12 @@ PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV
 
 
 def function_environment(
-    dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any], *, opensearch_endpoint: str
+    dynamodb_endpoint: str,
+    jwks_url: str,
+    template: dict[str, Any],
+    *,
+    opensearch_endpoint: str,
+    local_endpoints: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
     tables = {request["TableName"] for request in create_table_requests(template)}
@@ -73,6 +83,8 @@ def function_environment(
             "JWKS_URL": jwks_url,
             "CURSOR_SIGNING_KEY": LOCAL_CURSOR_SIGNING_KEY,
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # EventBridge, SES v2 and the WebSocket API's @connections, served locally (AWS_ENDPOINT_URL_*).
+            **(local_endpoints or {}),
         }
     }
 
@@ -107,6 +119,41 @@ def create_queues(endpoint: str, template: dict[str, Any]) -> dict[str, str]:
     }
 
 
+# The order events' resources as the local stack names them: by logical id (what `!Ref` gives locally).
+LOCAL_USER_EMAIL_DOMAIN = "shop.localhost"
+LOCAL_ACCOUNT = "123456789012"
+
+
+def order_events_environment(template: dict[str, Any], moto_endpoint: str, host: str, ws_port: int) -> dict[str, str]:
+    """What the publisher and the consumers need locally: the bus, the mail templates and users' addresses, the
+    connections table and the @connections endpoint, and the alert topic in moto's SNS."""
+    resources = template.get("Resources", {})
+    if "ShopEventBus" not in resources:
+        return {}
+    stage = websocket.websocket_api(template)
+    return {
+        "EVENT_BUS_NAME": "ShopEventBus",
+        "ORDER_PLACED_TEMPLATE": "OrderPlacedMailTemplate",
+        "ORDER_STATUS_TEMPLATE": "OrderStatusMailTemplate",
+        "ORDER_CANCELLED_TEMPLATE": "OrderCancelledMailTemplate",
+        "LOCAL_USER_EMAIL_DOMAIN": LOCAL_USER_EMAIL_DOMAIN,
+        "CONNECTIONS_TABLE_NAME": "LiveConnectionsTable",
+        **({"WEBSOCKET_MANAGEMENT_ENDPOINT": f"http://{host}:{ws_port}/{stage.stage}"} if stage else {}),
+        "ALERTS_TOPIC_ARN": f"arn:aws:sns:{LOCAL_REGION}:{LOCAL_ACCOUNT}:StockAlertsTopic",
+        "AWS_ENDPOINT_URL_SNS": moto_endpoint,
+    }
+
+
+def create_topics(endpoint: str, template: dict[str, Any]) -> dict[str, str]:
+    """The template's SNS topics, created in moto's SNS by logical id: their ARNs by logical id."""
+    client = boto3.client("sns", endpoint_url=endpoint, region_name=LOCAL_REGION)
+    return {
+        logical_id: client.create_topic(Name=logical_id)["TopicArn"]
+        for logical_id, resource in template.get("Resources", {}).items()
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::SNS::Topic"
+    }
+
+
 def create_search_index(env_file: Path) -> None:
     """The search index and its alias, made by the same command an operator runs against AWS, configured
     as the functions are (`env_file`)."""
@@ -137,6 +184,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=int(os.environ.get("LAMBDA_PORT", "3002")),
         help="Lambda's Invoke API (what `sam local start-lambda` serves)",
     )
+    parser.add_argument("--events-port", type=int, default=int(os.environ.get("EVENTS_PORT", "3005")))
+    parser.add_argument("--ws-port", type=int, default=int(os.environ.get("WS_PORT", "3003")))
+    parser.add_argument("--mail-port", type=int, default=int(os.environ.get("MAIL_PORT", "3004")))
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -169,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
             "issuer": args.issuer_port,
             "OpenSearch": args.opensearch_port,
             "Lambda": args.lambda_port,
+            "EventBridge": args.events_port,
+            "WebSocket": args.ws_port,
+            "mailbox": args.mail_port,
         },
     )
     template = load_template(TEMPLATE)
@@ -176,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     jwks_url = f"http://{args.host}:{args.issuer_port}{JWKS_PATH}"
     api_url = f"http://{args.host}:{args.port}"
     lambda_url = f"http://{args.host}:{args.lambda_port}"
+    local_endpoints = {
+        **eventbus.local_environment(args.host, args.events_port),
+        **mailbox.local_environment(args.host, args.mail_port),
+        **websocket.local_environment(template, args.host, args.ws_port),
+        **order_events_environment(template, dynamodb_endpoint, args.host, args.ws_port),
+    }
 
     # SIGTERM (e.g. from a test harness) takes the same clean-up path as Ctrl-C.
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -196,13 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     opensearch: OsmemServer | None = None
     api: subprocess.Popen[bytes] | None = None
     stream_triggers: list[EventSourceMapping] = []
+    event_bus: eventbus.EventBus | None = None
+    ws_gateway: websocket.WebSocketGateway | None = None
+    mail = mailbox.start_mailbox(template, host=args.host, port=args.mail_port)
     try:
         create_tables(dynamodb_endpoint, template)
         queue_urls = create_queues(dynamodb_endpoint, template)
+        create_topics(dynamodb_endpoint, template)
         # It stops by itself should this process die without cleaning up (it watches its parent's pid).
         opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
         env_file = args.state_dir / "env.json"
-        environment = function_environment(dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url)
+        environment = function_environment(
+            dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url, local_endpoints=local_endpoints
+        )
         env_file.write_text(json.dumps(environment, indent=2))
         create_search_index(env_file)
         api = subprocess.Popen(
@@ -226,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(str(error)) from None
         # Before seeding, so that the demo catalog is indexed as it is written.
         invoke = LambdaEndpoint(lambda_url, LOCAL_REGION)
+        event_bus = eventbus.start_event_bus(
+            template, invoke, sqs_endpoint_url=dynamodb_endpoint, host=args.host, port=args.events_port,
+            region=LOCAL_REGION,
+        )  # fmt: skip
+        ws_gateway = websocket.start_websocket_gateway(
+            template, invoke, host=args.host, port=args.ws_port, region=LOCAL_REGION
+        )
         stream_triggers = start_stream_triggers(template, dynamodb_endpoint, LOCAL_REGION, invoke)
         if not args.no_seed:
             token = issuer.mint("devstack-seeder", ["admin"])
@@ -234,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\nLocal stack ready:\n  API        {api_url}\n  DynamoDB   {dynamodb_endpoint}\n"
             f"  OpenSearch {opensearch.url}\n  Lambda     {lambda_url}\n{queues}"
-            f"  JWKS       {jwks_url}\n"
+            f"  JWKS       {jwks_url}\n  events     {event_bus.url}\n"
+            + (f"  WebSocket  {ws_gateway.url}  (@connections: {ws_gateway.management_url})\n" if ws_gateway else "")
+            + f"  Mailbox    {mail.url}/\n"
             f"Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
             flush=True,
         )
@@ -244,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for trigger in stream_triggers:
             trigger.stop()
+        if event_bus is not None:
+            event_bus.stop(timeout_seconds=0)
+        if ws_gateway is not None:
+            ws_gateway.stop()
+        mail.stop()
         if api is not None and api.poll() is None:
             api.terminate()
             try:

@@ -25,6 +25,9 @@ class RunningStack:
     dynamodb_url: str
     opensearch_url: str
     lambda_url: str
+    events_url: str
+    ws_url: str
+    mail_url: str
     state_dir: Path
     log: Path
 
@@ -42,13 +45,16 @@ class RunningStack:
 @contextmanager
 def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 180.0) -> Iterator[RunningStack]:
     """A stack of our own on free ports; stopped (SIGINT, as Ctrl-C) when the block ends."""
-    ports = {name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda")}
+    ports = {
+        name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda", "events", "ws", "mail")
+    }
     log = state_dir / "devstack.log"
     command = [
         sys.executable, "-m", "devstack", "--state-dir", str(state_dir),
         "--port", str(ports["api"]), "--dynamodb-port", str(ports["dynamodb"]),
         "--issuer-port", str(ports["issuer"]), "--opensearch-port", str(ports["opensearch"]),
         "--lambda-port", str(ports["lambda"]),
+        "--events-port", str(ports["events"]), "--ws-port", str(ports["ws"]), "--mail-port", str(ports["mail"]),
         *(["--seed-count", str(seed_count)] if seed_count else ["--no-seed"]),
     ]  # fmt: skip
     with log.open("wb") as output:
@@ -58,6 +64,9 @@ def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 1
         dynamodb_url=f"http://127.0.0.1:{ports['dynamodb']}",
         opensearch_url=f"http://127.0.0.1:{ports['opensearch']}",
         lambda_url=f"http://127.0.0.1:{ports['lambda']}",
+        events_url=f"http://127.0.0.1:{ports['events']}",
+        ws_url=f"ws://127.0.0.1:{ports['ws']}",
+        mail_url=f"http://127.0.0.1:{ports['mail']}",
         state_dir=state_dir,
         log=log,
     )

@@ -1,0 +1,40 @@
+"""The shop's bus: domain events as EventBridge entries."""
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from shop.events.models import EventDetail
+from shop.events.ports import Published
+
+
+@cache
+def events_client() -> Any:  # boto3 client: no stubs installed
+    import boto3
+    from botocore.config import Config
+
+    # The publisher retries refused entries itself; throttled calls are retried by botocore as well.
+    return boto3.client("events", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def entry_of(event: EventDetail, bus_name: str) -> dict[str, Any]:
+    return {
+        "EventBusName": bus_name,
+        "Source": event.source,
+        "DetailType": event.detail_type,
+        "Detail": event.model_dump_json(),
+        "Time": event.occurred_at,
+    }
+
+
+class EventBridgeBus:
+    def __init__(self, bus_name: str) -> None:
+        self.bus_name = bus_name
+
+    def put(self, events: Sequence[EventDetail]) -> list[Published]:
+        response = events_client().put_events(Entries=[entry_of(event, self.bus_name) for event in events])
+        return [
+            Published(ok=True) if "EventId" in entry and "ErrorCode" not in entry
+            else Published(ok=False, error=f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}".strip())
+            for entry in response["Entries"]
+        ]  # fmt: skip
