@@ -214,7 +214,11 @@ def test_given_search_domain_then_fine_grained_access_control_by_iam_roles_only(
     mapping = of_type("Custom::SearchSecurity")["SearchSecurityConfiguration"]
     # Through the alias, whose invoke configuration forbids the asynchronous retries that would re-run it.
     assert mapping["ServiceToken"] == {"Ref": "SearchAdminFunctionAliaslive"}
-    (invoke_config,) = of_type("AWS::Lambda::EventInvokeConfig").values()
+    (invoke_config,) = [
+        config
+        for config in of_type("AWS::Lambda::EventInvokeConfig").values()
+        if config["FunctionName"] == {"Ref": "SearchAdminFunction"}
+    ]
     assert invoke_config["Qualifier"] == "live" and invoke_config["MaximumRetryAttempts"] == 0
     # Its answer leaves the VPC through the S3 endpoint, which must outlive it on deletion.
     depends = set(listed(RESOURCES["SearchSecurityConfiguration"]["DependsOn"]))
@@ -267,7 +271,8 @@ def test_given_table_then_on_demand_kms_encrypted_recoverable_and_protected_in_p
 
 def test_given_kms_keys_then_rotated_and_retained_where_data_depends_on_them():
     keys = of_type("AWS::KMS::Key")
-    assert set(keys) == {"DataKey", "TelemetryKey"}
+    # EventsKey: the event dead letters and the stock alerts, written by EventBridge's and SNS's principals.
+    assert set(keys) == {"DataKey", "TelemetryKey", "EventsKey"}
     assert all(key["EnableKeyRotation"] is True for key in keys.values())
     # Deleting the data key would make the retained table unreadable.
     assert RESOURCES["DataKey"]["DeletionPolicy"] == "Retain"

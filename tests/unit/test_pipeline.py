@@ -313,7 +313,13 @@ SAM_TYPE_SERVICES = {
     "AWS::Serverless::HttpApi": {"apigateway"},
     "AWS::Serverless::SimpleTable": {"dynamodb"},
 }
-SAM_EVENT_SERVICES = {"Api": "apigateway", "HttpApi": "apigateway", "DynamoDB": "lambda", "SQS": "lambda"}
+SAM_EVENT_SERVICES = {
+    "Api": "apigateway",
+    "HttpApi": "apigateway",
+    "DynamoDB": "lambda",
+    "SQS": "lambda",
+    "EventBridgeRule": "events",
+}
 
 
 def app_template_services() -> set[str]:
