@@ -35,8 +35,11 @@ def event_of_record(threshold: int) -> RecordHandler:
         stream = record.dynamodb
         if stream is None or record.event_name is None or not record.event_id:
             raise NotADomainRecord("record without a stream payload")
-        created = stream.approximate_creation_date_time
-        committed_at = created if isinstance(created, datetime) else datetime.now(UTC)
+        # Epoch seconds; only a fallback, as the order and product items carry their own commit time.
+        created = stream.get("ApproximateCreationDateTime")
+        committed_at = (
+            datetime.fromtimestamp(float(created), UTC) if isinstance(created, int | float) else datetime.now(UTC)
+        )
         return event_of(
             cast(StreamEvent, record.event_name.name),
             stream.keys or {},

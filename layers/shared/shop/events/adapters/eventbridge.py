@@ -32,7 +32,15 @@ class EventBridgeBus:
         self.bus_name = bus_name
 
     def put(self, events: Sequence[EventDetail]) -> list[Published]:
-        response = events_client().put_events(Entries=[entry_of(event, self.bus_name) for event in events])
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = events_client().put_events(Entries=[entry_of(event, self.bus_name) for event in events])
+        except (BotoCoreError, ClientError) as error:
+            # The whole call failed (throttled past botocore's retries, the bus unreachable or missing): every
+            # entry is refused, and the publisher retries or reports them as it does refused entries.
+            code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else "Unreachable"
+            return [Published(ok=False, error=f"{code}: {error}") for _ in events]
         return [
             Published(ok=True) if "EventId" in entry and "ErrorCode" not in entry
             else Published(ok=False, error=f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}".strip())

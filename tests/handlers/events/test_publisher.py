@@ -1,0 +1,94 @@
+"""The publisher function on moto's table stream and bus: commerce's real writes in, domain events out."""
+
+import uuid
+
+import pytest
+
+from shop.catalog import service as catalog
+from shop.catalog.models import ProductCreate
+from shop.catalog.wiring import product_store
+from shop.commerce import carts, checkout, orders
+from shop.commerce.errors import OutOfStock
+from shop.commerce.models import CheckoutRequest, ShippingAddress
+from shop.commerce.wiring import commerce_store
+from tests.handlers.conftest import load_function
+from tests.handlers.events.conftest import stream_records
+
+ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
+
+
+def place(user: str, product_id: str, quantity: int):
+    carts.set_cart_line(user, product_id, quantity, commerce_store())
+    request = CheckoutRequest(user_id=user, idempotency_key=str(uuid.uuid4()), shipping_address=ADDRESS)
+    return checkout.place_order(request, commerce_store())
+
+
+@pytest.fixture
+def publisher(bus_events):
+    return load_function("publish_events")
+
+
+def test_given_committed_writes_when_published_then_one_event_each_and_none_for_a_cancelled_checkout(
+    publisher, bus_events, table, context
+):
+    product = catalog.create_product(
+        ProductCreate(name="Kettle", category="kitchen", price_cents=2999, currency="GBP", stock=8), product_store()
+    )
+    order = place("ada", product.id, 3)  # stock 8 -> 5: the threshold
+    orders.update_order_status(order.id, "SHIPPED", commerce_store())
+    with pytest.raises(OutOfStock):
+        place("bob", product.id, 9)  # a transaction DynamoDB cancels: no record, so no event
+    records = stream_records(table)
+
+    response = publisher.lambda_handler({"Records": records}, context)
+
+    assert response == {"batchItemFailures": []}
+    events = bus_events()
+    assert sorted(event["detail-type"] for event in events) == ["OrderPlaced", "OrderStatusChanged", "ProductStockLow"]
+    placed = next(event for event in events if event["detail-type"] == "OrderPlaced")
+    assert placed["source"] == "shop.commerce"
+    assert placed["detail"]["order_id"] == order.id and placed["detail"]["user_id"] == "ada"
+    assert "shipping_address" not in placed["detail"]
+    low = next(event for event in events if event["detail-type"] == "ProductStockLow")
+    assert (low["detail"]["stock"], low["detail"]["threshold"]) == (5, 5)
+
+    # The same batch again (the stream retrying it): the same events, with the same ids, for consumers to drop.
+    publisher.lambda_handler({"Records": records}, context)
+    again = bus_events()
+    assert sorted(e["detail"]["event_id"] for e in again) == sorted(e["detail"]["event_id"] for e in events)
+
+
+def test_given_a_poison_record_then_it_is_reported_and_the_rest_published(publisher, bus_events, table, context):
+    product = catalog.create_product(
+        ProductCreate(name="Kettle", category="kitchen", price_cents=2999, currency="GBP", stock=8), product_store()
+    )
+    place("ada", product.id, 1)
+    records = [r for r in stream_records(table) if r["dynamodb"]["Keys"]["sk"]["S"] == "ORDER"]
+    poison = {**records[0], "eventID": "poison", "dynamodb": {**records[0]["dynamodb"], "SequenceNumber": "1"}}
+    poison["dynamodb"]["NewImage"] = {**poison["dynamodb"]["NewImage"], "items": {"S": "not lines"}}
+
+    response = publisher.lambda_handler({"Records": [poison, *records]}, context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+    assert [event["detail-type"] for event in bus_events()] == ["OrderPlaced"]
+
+
+def test_given_the_bus_is_missing_then_every_record_is_reported_not_raised(events_env, table, context, monkeypatch):
+    monkeypatch.setenv("PUT_EVENTS_ATTEMPTS", "1")
+    publisher = load_function("publish_events")  # no bus created: EventBridge refuses every entry
+    product = catalog.create_product(
+        ProductCreate(name="Kettle", category="kitchen", price_cents=2999, currency="GBP", stock=8), product_store()
+    )
+    place("ada", product.id, 1)
+    records = [r for r in stream_records(table) if r["dynamodb"]["Keys"]["sk"]["S"] == "ORDER"]
+    response = publisher.lambda_handler({"Records": records}, context)
+    assert response == {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records]}
+
+
+def test_given_no_bus_name_then_the_cold_start_fails(table, monkeypatch):
+    monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
+    from tests.handlers.events.conftest import clear_event_caches
+
+    clear_event_caches()
+    with pytest.raises(ValueError, match="EVENT_BUS_NAME"):
+        load_function("publish_events")
