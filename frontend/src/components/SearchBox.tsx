@@ -64,7 +64,10 @@ export function SearchBox() {
       />
       <button type="submit" className="search-submit">
         <span className="visually-hidden">Submit search</span>
-        <span aria-hidden="true">⌕</span>
+        <svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="22" height="22">
+          <circle cx="10" cy="10" r="6.5" fill="none" stroke="currentColor" strokeWidth="2.5" />
+          <path d="M15 15l6 6" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+        </svg>
       </button>
     </form>
   );

@@ -38,6 +38,8 @@ interface Outcome {
   message: string;
   retry: boolean;
   kind: "error" | "info";
+  /** The cart needs changing (stock, emptiness): link to it. */
+  toCart?: boolean;
 }
 
 export function CheckoutPage() {
@@ -98,12 +100,13 @@ export function CheckoutPage() {
         message: `Not enough stock for: ${names.join(", ")}. Lower the quantity in your cart or remove it, then try again.`,
         retry: false,
         kind: "error",
+        toCart: true,
       });
       void cart.refresh();
       return;
     }
-    if (e instanceof ApiError && e.slug === "cart-empty") {
-      setOutcome({ message: describeError(e), retry: false, kind: "error" });
+    if (e instanceof ApiError && (e.slug === "cart-empty" || e.slug === "mixed-currencies")) {
+      setOutcome({ message: describeError(e), retry: false, kind: "error", toCart: true });
       void cart.refresh();
       return;
     }
@@ -184,7 +187,7 @@ export function CheckoutPage() {
                 Try again
               </button>
             ) : null}
-            {!outcome.retry && items.length > 0 ? <Link to="/cart">Change quantities</Link> : null}
+            {outcome.toCart ? <Link to="/cart">Change quantities</Link> : null}
           </div>
         ) : null}
         <button type="submit" className="primary" disabled={submitting}>
