@@ -42,6 +42,7 @@ export function HomePage() {
 
   return (
     <div className="home">
+      <h1 className="visually-hidden">Shop</h1>
       <section aria-labelledby="categories-title" className="categories">
         <h2 id="categories-title">Categories</h2>
         {categories.error ? <ErrorMessage error={categories.error} onRetry={categories.reload} /> : null}
@@ -60,7 +61,7 @@ export function HomePage() {
         ) : null}
       </section>
       <section aria-labelledby="newest-title">
-        <h1 id="newest-title">Newest products</h1>
+        <h2 id="newest-title">Newest products</h2>
         <ProductGrid products={products} label="Newest products" />
         {error ? <ErrorMessage error={error} onRetry={() => void loadPage(cursor ?? undefined)} /> : null}
         {loading ? <Loading /> : null}
