@@ -42,9 +42,7 @@ export function HomePage() {
 
   return (
     <div className="home">
-      <h1 className="visually-hidden">Shop</h1>
-      <section aria-labelledby="categories-title" className="categories">
-        <h2 id="categories-title">Categories</h2>
+      <nav aria-label="Categories" className="categories">
         {categories.error ? <ErrorMessage error={categories.error} onRetry={categories.reload} /> : null}
         {categories.data ? (
           <ul className="chips">
@@ -59,9 +57,9 @@ export function HomePage() {
         ) : categories.loading ? (
           <Loading label="Loading categories…" />
         ) : null}
-      </section>
+      </nav>
       <section aria-labelledby="newest-title">
-        <h2 id="newest-title">Newest products</h2>
+        <h1 id="newest-title">Newest products</h1>
         <ProductGrid products={products} label="Newest products" />
         {error ? <ErrorMessage error={error} onRetry={() => void loadPage(cursor ?? undefined)} /> : null}
         {loading ? <Loading /> : null}
