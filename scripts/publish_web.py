@@ -108,31 +108,15 @@ def web_config(outputs: dict[str, str]) -> dict[str, Any]:
 
 def publish(s3: Any, cloudfront: Any, outputs: dict[str, str], dist: Path, *, reference: str) -> str:
     """Uploads the build and the config, then invalidates the distribution; returns the invalidation's id."""
-    bucket = outputs["WebBucketName"]
-    files = uploads(dist)
-    *before_index, index = files
-    for upload in before_index:
+    *before_index, index = uploads(dist)
+    config = json.dumps(web_config(outputs), indent=2).encode()
+    objects = [(u.key, u.path.read_bytes(), u.cache_control, u.content_type) for u in before_index]
+    objects.append((CONFIG, config, NOT_CACHED, CONTENT_TYPES[".json"]))
+    objects.append((index.key, index.path.read_bytes(), index.cache_control, index.content_type))
+    for key, body, cache_control, media_type in objects:
         s3.put_object(
-            Bucket=bucket,
-            Key=upload.key,
-            Body=upload.path.read_bytes(),
-            CacheControl=upload.cache_control,
-            ContentType=upload.content_type,
+            Bucket=outputs["WebBucketName"], Key=key, Body=body, CacheControl=cache_control, ContentType=media_type
         )
-    s3.put_object(
-        Bucket=bucket,
-        Key=CONFIG,
-        Body=json.dumps(web_config(outputs), indent=2).encode(),
-        CacheControl=NOT_CACHED,
-        ContentType=CONTENT_TYPES[".json"],
-    )
-    s3.put_object(
-        Bucket=bucket,
-        Key=index.key,
-        Body=index.path.read_bytes(),
-        CacheControl=index.cache_control,
-        ContentType=index.content_type,
-    )
     # Everything: the assets' names are new anyway, and one path counts once however many objects it covers.
     invalidation = cloudfront.create_invalidation(
         DistributionId=outputs["WebDistributionId"],
