@@ -5,6 +5,7 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+import boto3
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
@@ -13,11 +14,17 @@ from devstack.issuer import CLIENT_ID, ISSUER
 from shop.common import clients
 from shop.common.settings import opensearch_settings, token_settings
 from shop.common.tokens import jwks_client
+from shop.events import wiring as events_wiring
 from shop.search import wiring
+from tests.doubles.events import RecordingMailer, RecordingPusher
 from tests.handlers.conftest import LambdaContext, assert_problem, event, load_function
+from tests.handlers.events.conftest import TOPIC, clear_event_caches, configure_event_functions
+
+# The order events' publisher and consumers, and the WebSocket API's functions: none is behind the REST API.
+EVENT_FUNCTIONS = {"publish_events", "order_mail", "live_status", "stock_alerts", "live_connections", "live_authorizer"}
 
 FUNCTIONS = sorted(path.parent.name for path in Path(__file__).parents[3].glob("functions/*/app.py"))
-NOT_API = {"authorizer", "index_products", "search_admin"}
+NOT_API = {"authorizer", "index_products", "search_admin"} | EVENT_FUNCTIONS
 API_FUNCTIONS = [name for name in FUNCTIONS if name not in NOT_API]
 
 
@@ -42,13 +49,21 @@ def configured(table, jwks_url, monkeypatch):
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
     _clear()
+    # The event functions' bus and topic in moto; SES templates and @connections, which moto lacks, as fakes.
+    configure_event_functions(monkeypatch)
+    boto3.client("sns").create_topic(Name=TOPIC)
+    monkeypatch.setattr(events_wiring, "mailer", RecordingMailer)
+    monkeypatch.setattr(events_wiring, "pusher", RecordingPusher)
     yield
     _clear()
+    clear_event_caches()
 
 
 def an_event(name: str, dev_issuer) -> dict:
     if name == "authorizer":
         return {**event(name), "authorizationToken": f"Bearer {dev_issuer.mint('alice', ['admin'])}"}
+    if name == "live_authorizer":
+        return {**event(name), "queryStringParameters": {"token": dev_issuer.mint("alice", ["customer"])}}
     if name == "search_admin":
         # An operator's request that fails fast (no domain here) and is answered, not raised.
         return event("search_admin_check")
@@ -64,8 +79,8 @@ def wrappers(handler) -> list[str]:
     return names
 
 
-def test_given_functions_then_all_nineteen_are_covered():
-    assert len(FUNCTIONS) == 19 and len(API_FUNCTIONS) == 16
+def test_given_functions_then_all_twenty_five_are_covered():
+    assert len(FUNCTIONS) == 25 and len(API_FUNCTIONS) == 16
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -37,23 +37,30 @@ def clear_event_caches() -> None:
             cached.cache_clear()
 
 
-@pytest.fixture
-def events_env(table, monkeypatch) -> Iterator[None]:
-    """Every event function's settings, as the template sets them, pointing at moto."""
-    for name, value in {
-        "EVENT_BUS_NAME": BUS,
-        "STOCK_LOW_THRESHOLD": "5",
-        "MAIL_FROM": "orders@example.com",
-        "ORDER_PLACED_TEMPLATE": "order-placed",
-        "ORDER_STATUS_TEMPLATE": "order-status",
-        "ORDER_CANCELLED_TEMPLATE": "order-cancelled",
-        "LOCAL_USER_EMAIL_DOMAIN": "shop.test",
-        "CONNECTIONS_TABLE_NAME": "LiveConnectionsTable",
-        "WEBSOCKET_MANAGEMENT_ENDPOINT": "https://abc123.execute-api.us-east-1.amazonaws.com/live",
-        "ALERTS_TOPIC_ARN": f"arn:aws:sns:us-east-1:123456789012:{TOPIC}",
-    }.items():
+ENVIRONMENT = {
+    "EVENT_BUS_NAME": BUS,
+    "STOCK_LOW_THRESHOLD": "5",
+    "MAIL_FROM": "orders@example.com",
+    "ORDER_PLACED_TEMPLATE": "order-placed",
+    "ORDER_STATUS_TEMPLATE": "order-status",
+    "ORDER_CANCELLED_TEMPLATE": "order-cancelled",
+    "LOCAL_USER_EMAIL_DOMAIN": "shop.test",
+    "CONNECTIONS_TABLE_NAME": "LiveConnectionsTable",
+    "WEBSOCKET_MANAGEMENT_ENDPOINT": "https://abc123.execute-api.us-east-1.amazonaws.com/live",
+    "ALERTS_TOPIC_ARN": f"arn:aws:sns:us-east-1:123456789012:{TOPIC}",
+}
+
+
+def configure_event_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every event function's settings, as the template sets them, pointing at moto (inside mock_aws)."""
+    for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     clear_event_caches()
+
+
+@pytest.fixture
+def events_env(table, monkeypatch) -> Iterator[None]:
+    configure_event_functions(monkeypatch)
     yield
     clear_event_caches()
 

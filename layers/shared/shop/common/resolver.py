@@ -3,24 +3,23 @@
 Errors become RFC 9457 problems through the one table in shop.common.problems.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.common.cors import cors_config
 from shop.common.errors import Forbidden, ShopError, UnsupportedMediaType
 from shop.common.identity import principal_of
-from shop.common.observability import logger, metrics
+from shop.common.observability import logger
 from shop.common.problems import (
     INTERNAL,
     PROBLEM_JSON,
@@ -32,6 +31,7 @@ from shop.common.problems import (
     problem_response,
     problem_type_of,
 )
+from shop.common.request_body import JSON, header_of, read_json_body, require_json_body
 
 # OpenAPI security requirement of the routes behind the Lambda authorizer.
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -48,17 +48,6 @@ def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
         )
         for issue in error.errors()
     ]
-
-
-def _header(event: Mapping[str, Any], name: str) -> str:
-    headers = event.get("headers") or {}
-    return str(next((value for key, value in headers.items() if key.lower() == name), None) or "")
-
-
-def _require_json_body(event: Mapping[str, Any]) -> None:
-    content_type = _header(event, "content-type").split(";")[0].strip().lower()
-    if event.get("body") and content_type not in ("", "application/json"):
-        raise UnsupportedMediaType(content_type)
 
 
 class JsonApiResolver(APIGatewayRestResolver):
@@ -81,12 +70,12 @@ class JsonApiResolver(APIGatewayRestResolver):
                 raise Forbidden(self.required_group)
             if self.signed_in:
                 principal_of(event)  # 401 before validation: an anonymous caller learns nothing either
-            _require_json_body(event)
+            event = require_json_body(event)
         except ShopError as error:
             problem = problem_of(problem_type_of(error), str(error))
             # Answered before Powertools runs, so its CORS headers are added here: without them the browser
             # hides the problem from the page and the frontend sees only a network error.
-            headers = {"Content-Type": PROBLEM_JSON, **cors_config().to_dict(_header(event, "origin") or None)}
+            headers = {"Content-Type": PROBLEM_JSON, **cors_config().to_dict(header_of(event, "origin") or None)}
             answer: dict[str, Any] = {
                 "statusCode": problem.status,
                 "multiValueHeaders": {name: [value] for name, value in headers.items()},
@@ -100,13 +89,35 @@ class JsonApiResolver(APIGatewayRestResolver):
         multi_value_headers["Vary"] = ["Origin"]
         return answer
 
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+        """Powertools' document without the 422 it adds to every route: its HTTPValidationError shape is never
+        answered here (validation errors are problems), and a route that can answer 422 declares it."""
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in (schema.paths or {}).values():
+            for method in ("get", "put", "post", "delete", "patch"):
+                operation = getattr(path_item, method)
+                responses = operation.responses if operation is not None else None
+                if responses and _is_powertools_validation_error(responses.get(HTTPStatus.UNPROCESSABLE_ENTITY)):
+                    del responses[HTTPStatus.UNPROCESSABLE_ENTITY]
+        return schema
+
+
+def _is_powertools_validation_error(response: Any) -> bool:
+    content = getattr(response, "content", None) or {}
+    media = content.get(JSON)
+    return media is not None and str(getattr(media.schema_, "ref", "")).endswith("/HTTPValidationError")
+
 
 def create_resolver(required_group: str | None = None, signed_in: bool = False) -> APIGatewayRestResolver:
     """The resolver every API function declares its one route on; `required_group` guards the route,
     `signed_in` requires a verified caller of any group."""
     # CORS headers on every answer, for the allowed origins only (the preflight is CorsPreflightFunction's).
     app = JsonApiResolver(
-        required_group=required_group, signed_in=signed_in, enable_validation=True, cors=cors_config()
+        required_group=required_group,
+        signed_in=signed_in,
+        enable_validation=True,
+        cors=cors_config(),
+        json_body_deserializer=read_json_body,
     )
     app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
 
@@ -148,21 +159,3 @@ def operation(
     if signed_in:
         documented["security"] = BEARER
     return documented
-
-
-ApiHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-def api_handler(app: APIGatewayRestResolver, tracer: Tracer, *, capture_response: bool = True) -> ApiHandler:
-    """An API function's `lambda_handler`: its resolver, wrapped by Logger (outermost, the API request id as
-    correlation id), Tracer (`capture_response=False` where the answer is personal or too big for a trace
-    segment) and Metrics (the cold-start metric)."""
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler(capture_response=capture_response)
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
-
-    decorated: ApiHandler = lambda_handler  # Powertools' decorators are untyped; the signature is the one above
-    return decorated
