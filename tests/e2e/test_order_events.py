@@ -124,3 +124,35 @@ def test_given_an_expired_token_when_connecting_then_the_upgrade_is_refused(stac
     with pytest.raises(InvalidStatus) as refused:
         live(stack, expired)
     assert refused.value.response.status_code == 401
+
+
+# Last in this file: while the stream trigger retries the poison record, the publisher's shard waits (seconds).
+def test_given_a_poison_order_item_then_it_ends_in_the_publishers_queue_and_its_batch_mates_are_published(stack, admin):
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.dynamodb_url, region_name="us-east-1")
+    sqs = boto3.client("sqs", endpoint_url=stack.dynamodb_url, region_name="us-east-1")
+    queue = sqs.get_queue_url(QueueName="PublisherDeadLetterQueue")["QueueUrl"]
+    poison_id = str(uuid.uuid4())
+    # An order item without lines or totals: no retry can make an event of it.
+    dynamodb.put_item(
+        TableName="ShopTable",
+        Item={
+            "pk": {"S": f"ORDER#{poison_id}"},
+            "sk": {"S": "ORDER"},
+            "id": {"S": poison_id},
+            "status": {"S": "PLACED"},
+        },
+    )
+    product = new_product(stack, admin, stock=50)
+    buyer = shopper(stack)
+    assert buyer.put(product["id"], 1).status_code == 200
+    assert buyer.checkout().status_code == 201
+
+    eventually(lambda: mails_to(stack, f"{buyer.user_id}@{LOCAL_USER_EMAIL_DOMAIN}"), "the batch-mate's e-mail")
+
+    def dead_letters() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+    [record] = eventually(dead_letters, "the poison record's on-failure record", deadline=120)
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["DDBStreamBatchInfo"]["batchSize"] >= 1

@@ -21,7 +21,14 @@ from tests.handlers.conftest import LambdaContext, assert_problem, event, load_f
 from tests.handlers.events.conftest import TOPIC, clear_event_caches, configure_event_functions
 
 # The order events' publisher and consumers, and the WebSocket API's functions: none is behind the REST API.
-EVENT_FUNCTIONS = {"publish_events", "order_mail", "live_status", "stock_alerts", "live_connections", "live_authorizer"}
+EVENT_FUNCTIONS = {
+    "publish_events",
+    "customer_mail",
+    "live_status",
+    "stock_alerts",
+    "live_connections",
+    "live_authorizer",
+}
 
 FUNCTIONS = sorted(path.parent.name for path in Path(__file__).parents[3].glob("functions/*/app.py"))
 NOT_API = {"authorizer", "index_products", "search_admin"} | EVENT_FUNCTIONS

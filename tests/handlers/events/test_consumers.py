@@ -56,7 +56,7 @@ def mailer(events_env, monkeypatch) -> RecordingMailer:
 
 
 def test_given_an_order_placed_when_delivered_twice_then_one_e_mail_to_the_owner(mailer, context):
-    function = load_function("order_mail")
+    function = load_function("customer_mail")
     first = function.lambda_handler(order_event(), context)
     second = function.lambda_handler(order_event(), context)
     assert first == second and first["sent"] is True
@@ -65,7 +65,7 @@ def test_given_an_order_placed_when_delivered_twice_then_one_e_mail_to_the_owner
 
 
 def test_given_shipped_and_cancelled_then_each_has_its_template(mailer, context):
-    function = load_function("order_mail")
+    function = load_function("customer_mail")
     function.lambda_handler(order_event("SHIPPED", event_id="e-shipped"), context)
     function.lambda_handler(order_event("CANCELLED", event_id="e-cancelled"), context)
     assert [template for _, template, _ in mailer.sent] == ["order-status", "order-cancelled"]
@@ -77,7 +77,7 @@ def test_given_an_unknown_schema_version_then_the_invocation_fails_for_the_dead_
     from shop.events.errors import UnknownEvent
 
     with pytest.raises(UnknownEvent):
-        load_function("order_mail").lambda_handler(event, context)
+        load_function("customer_mail").lambda_handler(event, context)
     assert mailer.sent == []
 
 

@@ -7,7 +7,7 @@ consumers need (the owner, lines, totals, status) and never the shipping address
 """
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,7 +114,6 @@ EVENT_TYPES: tuple[type[EventDetail], ...] = (
     ProductOutOfStock,
 )
 EVENT_TYPE_BY_NAME: dict[str, type[EventDetail]] = {model.detail_type: model for model in EVENT_TYPES}
-OrderEvent = Annotated[OrderPlaced | OrderCancelled | OrderStatusChanged, Field(discriminator="status")]
 
 
 class LiveStatus(BaseModel):

@@ -19,7 +19,6 @@ from shop.events.models import (
     OrderCancelled,
     OrderDetail,
     OrderPlaced,
-    OrderStatusChanged,
     ProductOutOfStock,
     ProductStockLow,
 )
@@ -152,7 +151,3 @@ def stock_alert(event: ProductStockLow | ProductOutOfStock) -> tuple[str, str]:
 def send_stock_alert(event: ProductStockLow | ProductOutOfStock, alerts: Alerts) -> None:
     subject, message = stock_alert(event)
     alerts.publish(subject, message)
-
-
-def is_order_event(event: EventDetail) -> bool:
-    return isinstance(event, OrderPlaced | OrderCancelled | OrderStatusChanged)
