@@ -1,9 +1,12 @@
 """The publisher function on moto's table stream and bus: commerce's real writes in, domain events out."""
 
+import json
 import uuid
 
+import jsonschema
 import pytest
 
+from scripts.event_schemas import SCHEMAS
 from shop.catalog import service as catalog
 from shop.catalog.models import ProductCreate
 from shop.catalog.wiring import product_store
@@ -49,6 +52,9 @@ def test_given_committed_writes_when_published_then_one_event_each_and_none_for_
     assert placed["source"] == "shop.commerce"
     assert placed["detail"]["order_id"] == order.id and placed["detail"]["user_id"] == "ada"
     assert "shipping_address" not in placed["detail"]
+    for event in events:  # as EventBridge delivered them, each valid against its committed schema
+        schema = json.loads((SCHEMAS / f"{event['detail-type']}.json").read_text())
+        jsonschema.validate(event["detail"], schema)
     low = next(event for event in events if event["detail-type"] == "ProductStockLow")
     assert (low["detail"]["stock"], low["detail"]["threshold"]) == (5, 5)
 
