@@ -50,6 +50,16 @@ IMPORT_ENV = {
     "POWERTOOLS_SERVICE_NAME": "shop",
     "POWERTOOLS_METRICS_NAMESPACE": "Shop/bench",
     "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
+    # The order events' functions.
+    "EVENT_BUS_NAME": "bench",
+    "MAIL_FROM": "orders@example.com",
+    "ORDER_PLACED_TEMPLATE": "bench-placed",
+    "ORDER_STATUS_TEMPLATE": "bench-status",
+    "ORDER_CANCELLED_TEMPLATE": "bench-cancelled",
+    "USER_POOL_ID": "us-east-1_bench",
+    "CONNECTIONS_TABLE_NAME": "bench-connections",
+    "WEBSOCKET_MANAGEMENT_ENDPOINT": "https://bench.execute-api.us-east-1.amazonaws.com/live",
+    "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:bench",
 }
 TIMED_IMPORT = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 
