@@ -108,3 +108,20 @@ def test_given_a_low_stock_event_then_the_alert_names_the_product_and_fits_snss_
     subject, message = stock_alert(event)
     assert subject.startswith("Low stock (5 left)") and len(subject) == 100
     assert json.loads(message)["product_id"] == PRODUCT_ID
+
+
+def test_given_the_connections_cannot_be_read_when_the_event_is_retried_then_it_is_pushed():
+    class FlakyConnections(MemoryConnections):
+        failures = 1
+
+        def of_user(self, user_id: str) -> list[str]:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("table unavailable")
+            return super().of_user(user_id)
+
+    connections, pusher = FlakyConnections(), RecordingPusher()
+    connections.add("ada", "c-1")
+    with pytest.raises(ConnectionError):
+        push_live_status(order_event(), connections, pusher)
+    assert push_live_status(order_event(), connections, pusher).pushed == 1

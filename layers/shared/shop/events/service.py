@@ -108,11 +108,14 @@ def push_live_status(event: OrderDetail, connections: Connections, pusher: Pushe
     """Send the order's new status to every open connection of its owner (and no one else's), once per order
     version: a redelivered event, or one that arrives after a later one, sends nothing. Connections that are gone
     are forgotten on the first failed push."""
+    # The owner's connections are read before the view is advanced: a failed read is retried whole, while a
+    # view advanced for nothing would make the retry skip.
+    targets = connections.of_user(event.user_id)
     if not connections.advance_view(event.order_id, event.order_version, event.event_id):
         return PushReport(skipped=True)
     message = live_status_of(event).model_dump_json().encode()
     report = PushReport()
-    for connection_id in connections.of_user(event.user_id):
+    for connection_id in targets:
         try:
             pusher.push(connection_id, message)
         except ConnectionGone:
