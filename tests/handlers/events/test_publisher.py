@@ -98,3 +98,39 @@ def test_given_no_bus_name_then_the_cold_start_fails(table, monkeypatch):
     clear_event_caches()
     with pytest.raises(ValueError, match="EVENT_BUS_NAME"):
         load_function("publish_events")
+
+
+def test_given_the_same_stream_batch_delivered_twice_then_consumers_send_one_e_mail_and_one_push_per_event(
+    publisher, bus_events, table, context, monkeypatch
+):
+    from shop.events import wiring
+    from tests.doubles.events import RecordingMailer, RecordingPusher
+
+    mailer, pusher = RecordingMailer(), RecordingPusher()
+    monkeypatch.setattr(wiring, "mailer", lambda: mailer)
+    monkeypatch.setattr(wiring, "pusher", lambda: pusher)
+    product = catalog.create_product(
+        ProductCreate(name="Kettle", category="kitchen", price_cents=2999, currency="GBP", stock=50), product_store()
+    )
+    order = place("ada", product.id, 1)
+    orders.update_order_status(order.id, "SHIPPED", commerce_store())
+    records = stream_records(table)
+    publisher.lambda_handler({"Records": records}, context)
+    publisher.lambda_handler({"Records": records}, context)  # the stream delivering the batch again
+    # In commit order, each event twice: what EventBridge may deliver after the stream's retry.
+    delivered = sorted(
+        (event for event in bus_events() if event["source"] == "shop.commerce"),
+        key=lambda event: event["detail"]["order_version"],
+    )
+    assert len(delivered) == 4  # two events, each on the bus twice
+
+    load_function("live_connections").lambda_handler(
+        {"requestContext": {"routeKey": "$connect", "connectionId": "c-1", "authorizer": {"user_id": "ada"}}}, context
+    )
+    mail, live = load_function("customer_mail"), load_function("live_status")
+    for event in delivered:
+        mail.lambda_handler(event, context)
+        live.lambda_handler(event, context)
+
+    assert sorted(data["status"] for _, _, data in mailer.sent) == ["placed", "shipped"]
+    assert [json.loads(message)["status"] for message in pusher.received["c-1"]] == ["PLACED", "SHIPPED"]
