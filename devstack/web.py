@@ -59,14 +59,11 @@ class WebConfig:
     authority: str
     client_id: str
 
-    def document(self, origin: str) -> dict[str, Any]:
+    def document(self) -> dict[str, Any]:
+        # The shape frontend/src/lib/config.ts reads; no logoutUrl: this provider has an end_session_endpoint.
         return {
             "apiUrl": self.api_url,
-            "authority": self.authority,
-            "clientId": self.client_id,
-            # The app may derive these from its own origin; given for clarity and parity with AWS's config.json.
-            "redirectUri": f"{origin}/",
-            "postLogoutRedirectUri": f"{origin}/",
+            "oidc": {"authority": self.authority, "clientId": self.client_id, "scope": "openid profile email"},
         }
 
 
@@ -136,8 +133,7 @@ def serve_web(dist: Path, config: WebConfig, host: str, port: int, *, issuer_url
         def do_GET(self) -> None:
             path = urllib.parse.urlsplit(self.path).path
             if path == CONFIG_PATH:
-                origin = f"http://{self.headers.get('Host') or f'{host}:{port}'}"
-                body = json.dumps(config.document(origin), indent=2).encode()
+                body = json.dumps(config.document(), indent=2).encode()
                 self._send(HTTPStatus.OK, body, "application/json", NOT_CACHED)
                 return
             if not (dist / "index.html").is_file():

@@ -60,9 +60,10 @@ def test_given_missing_or_outside_file_when_requested_then_404_not_the_app(web, 
 def test_given_stack_when_config_json_requested_then_its_addresses_for_the_app(web):
     response = requests.get(f"{web}/config.json", timeout=10)
     assert response.headers["Cache-Control"] == "no-cache"
-    config = response.json()
-    assert (config["apiUrl"], config["authority"], config["clientId"]) == (API, ISSUER, "shop-local-client")
-    assert config["redirectUri"] == f"{web}/"
+    assert response.json() == {
+        "apiUrl": API,
+        "oidc": {"authority": ISSUER, "clientId": "shop-local-client", "scope": "openid profile email"},
+    }
 
 
 def test_given_nothing_built_when_app_requested_then_503_says_how_to_build(tmp_path):
