@@ -48,8 +48,8 @@ def api(web_stack) -> Api:
     return Api(web_stack)
 
 
-def new_context(browser: Browser, **options) -> BrowserContext:
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="UTC", **options)
+def new_context(browser: Browser, viewport: dict[str, int] = DESKTOP, **options) -> BrowserContext:
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC", **options)
     context.set_default_timeout(UI_TIMEOUT_MS)
     return context
 
