@@ -1,0 +1,45 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import { VitePWA } from "vite-plugin-pwa";
+
+export default defineConfig({
+  plugins: [
+    react(),
+    VitePWA({
+      // Registered by src/main.tsx from an external file: the page's CSP allows no inline script.
+      injectRegister: false,
+      registerType: "autoUpdate",
+      manifest: false, // public/manifest.webmanifest is the manifest, linked from index.html
+      workbox: {
+        globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
+        // Client-side routes load the app shell, online or offline.
+        navigateFallback: "/index.html",
+        navigateFallbackDenylist: [/^\/config\.json$/],
+        runtimeCaching: [
+          {
+            // The settings change per environment: the network first, the last copy when offline.
+            urlPattern: ({ url }) => url.pathname === "/config.json",
+            handler: "NetworkFirst",
+            options: { cacheName: "config", networkTimeoutSeconds: 3 },
+          },
+        ],
+      },
+    }),
+  ],
+  build: {
+    target: "es2022",
+    sourcemap: false,
+  },
+  server: {
+    host: "127.0.0.1",
+    port: 5173,
+    strictPort: true,
+  },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["tests/setup.ts"],
+    include: ["tests/**/*.test.{ts,tsx}"],
+  },
+});
