@@ -3,6 +3,11 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import { VitePWA } from "vite-plugin-pwa";
 
+// `npm run dev`: Vite's dev server with hot reload. It serves /config.json from public/config.json if present,
+// else from the built app's host named by SHOP_WEB_URL (the local stack's, which writes it from its addresses).
+const webUrl = process.env.SHOP_WEB_URL;
+const devPort = Number(process.env.VITE_PORT ?? 5173);
+
 export default defineConfig({
   plugins: [
     react(),
@@ -33,8 +38,9 @@ export default defineConfig({
   },
   server: {
     host: "127.0.0.1",
-    port: 5173,
+    port: devPort,
     strictPort: true,
+    proxy: webUrl ? { "/config.json": { target: webUrl, changeOrigin: true } } : undefined,
   },
   test: {
     environment: "jsdom",

@@ -1,14 +1,19 @@
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import { Link } from "react-router";
-import { describeError, isRetryable } from "../lib/problem";
+import { describeError, isRetryable, NetworkError } from "../lib/problem";
 import { formatMoney } from "../lib/money";
 
 export function Money({ cents, currency }: { cents: number; currency: string }) {
   return <span className="money">{formatMoney(cents, currency)}</span>;
 }
 
-/** An error for people, with "Try again" when trying again may help. */
+/** An error for people, with "Try again" when trying again may help (and by itself once back online). */
 export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  useEffect(() => {
+    if (!onRetry || !(error instanceof NetworkError)) return;
+    window.addEventListener("online", onRetry);
+    return () => window.removeEventListener("online", onRetry);
+  }, [error, onRetry]);
   return (
     <div className="alert alert-error" role="alert">
       <p>{describeError(error)}</p>

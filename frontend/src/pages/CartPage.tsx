@@ -104,8 +104,14 @@ function CartLineRow({ line, currency, stock }: { line: CartLine; currency: stri
       <div className="line-total">
         <Money cents={line.line_total_cents} currency={currency} />
       </div>
-      <button type="button" className="link-button remove" disabled={busy} onClick={() => void remove()}>
-        Remove<span className="visually-hidden"> {line.name}</span>
+      <button
+        type="button"
+        className="link-button remove"
+        aria-label={`Remove ${line.name}`}
+        disabled={busy}
+        onClick={() => void remove()}
+      >
+        Remove
       </button>
       {error ? (
         <p className="line-error" role="alert">

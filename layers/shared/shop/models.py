@@ -132,6 +132,10 @@ class Problem(BaseModel):
 
 
 SearchSort = Literal["relevance", "price_asc", "price_desc", "newest"]
+# Relevance pages go by position in the ranking, and end this many hits deep (docs/decisions/relevance-paging.md).
+MAX_RELEVANCE_DEPTH = 1000
+# Values listed per facet; the hits in the rest are counted, not listed.
+MAX_FACET_VALUES = 20
 
 
 class SearchRequest(BaseModel):
@@ -168,13 +172,27 @@ class PriceBucket(BaseModel):
 
 
 class SearchFacets(BaseModel):
-    category: list[FacetCount]
-    brand: list[FacetCount]
-    price: list[PriceBucket]
+    """Counts per facet value, each over the hits the query and the *other* filters leave.
+
+    `category` and `brand` list their values with the most hits (20 at most). The rest add up exactly:
+    the listed counts plus `<facet>_other_count` (plus `brand_missing_count`, brand being optional)
+    is the number of hits when that facet's own filter is left out.
+    """
+
+    category: list[FacetCount] = Field(description=f"Up to {MAX_FACET_VALUES} categories, most hits first")
+    brand: list[FacetCount] = Field(description=f"Up to {MAX_FACET_VALUES} brands, most hits first")
+    price: list[PriceBucket] = Field(description="Every price range, also those with no hits")
+    category_other_count: int = Field(ge=0, description="Hits in categories beyond those listed")
+    brand_other_count: int = Field(ge=0, description="Hits of brands beyond those listed")
+    brand_missing_count: int = Field(ge=0, description="Hits of products without a brand")
 
 
 class SearchResults(BaseModel):
     items: list[SearchHit]
     total: int
     facets: SearchFacets
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(
+        None,
+        description="The next page's `cursor`; null on the last page. Sorted by relevance, paging ends "
+        f"after the first {MAX_RELEVANCE_DEPTH} hits (the other sorts page through every hit).",
+    )
