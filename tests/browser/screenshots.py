@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(page, args.output, "product")
 
         page.get_by_role("button", name="Add to cart").click()
-        expect(page.get_by_role("link", name="Cart")).to_contain_text("1 item")
+        expect(page.get_by_role("link", name="Cart")).to_have_accessible_description("1 item")
         page.get_by_role("link", name="Cart").click()
         expect(page.get_by_role("heading", level=1, name="Your cart")).to_be_visible()
         shoot(page, args.output, "cart")
