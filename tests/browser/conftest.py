@@ -10,7 +10,17 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from devstack.launcher import RunningStack, StackFailed, running_stack
-from tests.browser.support import CHROMIUM, DESKTOP, DIST, FRONTEND, UI_TIMEOUT_MS, Api, in_ci, launch_chromium
+from tests.browser.support import (
+    CHROMIUM,
+    DESKTOP,
+    DIST,
+    FRONTEND,
+    PHONE,
+    UI_TIMEOUT_MS,
+    Api,
+    in_ci,
+    launch_chromium,
+)
 
 
 @pytest.fixture(scope="session")
@@ -62,10 +72,49 @@ def context(browser) -> Iterator[BrowserContext]:
     created.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+def describe(page: Page) -> str:
+    """Where a failed test left the page: its URL and what a screen reader would find there."""
+    try:
+        return f"{page.url}\n{page.locator('body').aria_snapshot(timeout=5000)}"
+    except Exception as error:  # the page may be gone: say so instead of hiding the test's own failure
+        return f"{page.url}\n(no snapshot: {error})"
+
+
 @pytest.fixture
-def page(context) -> Iterator[Page]:
+def phone_context(browser) -> Iterator[BrowserContext]:
+    """A phone: 375 x 812, touch, mobile viewport rules."""
+    created = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield created
+    created.close()
+
+
+@pytest.fixture
+def phone_page(request, phone_context) -> Iterator[Page]:
+    yield from _watched_page(request, phone_context)
+
+
+@pytest.fixture
+def page(request, context) -> Iterator[Page]:
+    yield from _watched_page(request, context)
+
+
+def _watched_page(request, context: BrowserContext) -> Iterator[Page]:
+    """A page whose uncaught errors fail the test, and which is described when the test fails."""
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
+    if request.node.stash.get(CALL_FAILED, False):
+        print(f"--- the page when the test failed ---\n{describe(opened)}")
     assert not errors, f"uncaught errors in the page: {errors}"

@@ -4,7 +4,6 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import new_context
 from tests.browser.support import ADDRESS, PHONE, Api, new_user, sign_in, typo_of, unique_word
 
 
@@ -96,18 +95,10 @@ def test_given_desktop_shopper_when_searching_with_a_typo_and_buying_then_order_
     shopper_journey(page, web_stack, api)
 
 
-def test_given_phone_viewport_when_shopping_then_the_same_journey_completes(browser, web_stack, api):
-    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        shopper_journey(page, web_stack, api)
-        # Nothing wider than the phone: no sideways scrolling.
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        assert not errors, errors
-    finally:
-        context.close()
+def test_given_phone_viewport_when_shopping_then_the_same_journey_completes(phone_page, web_stack, api):
+    shopper_journey(phone_page, web_stack, api)
+    # Nothing wider than the phone: no sideways scrolling.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_given_double_click_on_place_order_then_one_order_is_placed(page, web_stack, api):
