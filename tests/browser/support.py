@@ -34,6 +34,9 @@ DIST = FRONTEND / "dist"
 AXE = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
 TIMEOUT = 60  # HTTP calls: a burst of function cold starts shares this machine's few cores
 UI_TIMEOUT_MS = 30_000
+# Assertions wait as long as actions do: a function's cold start on a busy machine takes seconds. (Not a timing
+# test: a slow answer still passes; only one that never comes fails.)
+expect.set_options(timeout=UI_TIMEOUT_MS)
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 ADDRESS = {
