@@ -67,7 +67,7 @@ dev: install web-build ## Build the web app and run the whole stack locally (web
 	$(PY) -m devstack --port $(PORT) --web-port $(WEB_PORT) --vite-port $(VITE_PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
 
 web: node-check $(if $(HAS_FRONTEND),$(FRONTEND)/node_modules/.installed) ## Vite's dev server (hot reload) on :$(VITE_PORT), against the stack `make dev` runs
-	cd $(FRONTEND) && VITE_PORT=$(VITE_PORT) SHOP_WEB_URL=http://127.0.0.1:$(WEB_PORT) npm run dev -- --port $(VITE_PORT)
+	cd $(FRONTEND) && VITE_PORT=$(VITE_PORT) SHOP_WEB_URL=http://127.0.0.1:$(WEB_PORT) npm run dev
 
 # Node 20 and npm build the web app; nothing here installs them.
 node-check:
