@@ -104,7 +104,10 @@ def resolve(dist: Path, url_path: str) -> tuple[Path | None, bool]:
     """
     relative = urllib.parse.unquote(url_path).lstrip("/")
     root = dist.resolve()
-    candidate = (root / relative).resolve()
+    try:
+        candidate = (root / relative).resolve()
+    except (ValueError, OSError):  # a NUL byte, a name too long: nothing to serve
+        return None, False
     if candidate.is_relative_to(root) and candidate.is_file():
         return candidate, False
     last = relative.rsplit("/", 1)[-1]

@@ -110,11 +110,16 @@ def page(request, context) -> Iterator[Page]:
 
 
 def _watched_page(request, context: BrowserContext) -> Iterator[Page]:
-    """A page whose uncaught errors fail the test, and which is described when the test fails."""
+    """A page whose uncaught errors and Content-Security-Policy refusals fail the test (the app must work under the
+    policy it is served with), and which is described when the test fails."""
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield opened
     if request.node.stash.get(CALL_FAILED, False):
         print(f"--- the page when the test failed ---\n{describe(opened)}")
-    assert not errors, f"uncaught errors in the page: {errors}"
+    assert not errors, f"uncaught errors or CSP refusals in the page: {errors}"

@@ -51,7 +51,9 @@ def test_given_unhashed_file_when_requested_then_served_not_cached(web):
     assert response.headers["Cache-Control"] == "no-cache"
 
 
-@pytest.mark.parametrize("path", ["/assets/missing-9z.js", "/favicon.ico", "/../secret.txt", "/%2e%2e/secret.txt"])
+@pytest.mark.parametrize(
+    "path", ["/assets/missing-9z.js", "/favicon.ico", "/../secret.txt", "/%2e%2e/secret.txt", "/a%00.js"]
+)
 def test_given_missing_or_outside_file_when_requested_then_404_not_the_app(web, path):
     response = requests.get(f"{web}{path}", timeout=10)
     assert response.status_code == 404 and "outside dist" not in response.text
