@@ -81,6 +81,7 @@ describe("checkout page", () => {
     const postal = screen.getByLabelText("Postal code");
     await waitFor(() => expect(postal).toHaveAttribute("aria-invalid", "true"));
     expect(postal).toHaveAccessibleDescription("String should have at least 1 character");
+    expect(screen.getByLabelText("Address line 2")).toHaveAccessibleName("Address line 2");
     expect(screen.getByLabelText("City")).not.toHaveAttribute("aria-invalid");
   });
 

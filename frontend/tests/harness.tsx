@@ -70,6 +70,7 @@ export function session(overrides: Partial<Session> = {}): Session {
     idToken: () => "id-token-123",
     signIn: async () => undefined,
     signOut: async () => undefined,
+    expire: () => undefined,
     ...overrides,
   };
 }

@@ -24,6 +24,9 @@ function results(extra: Partial<Record<string, unknown>> = {}) {
         { from: 2500, to: 10000, count: 2 },
         { from: 10000, to: null, count: 0 },
       ],
+      category_other_count: 0,
+      brand_other_count: 4,
+      brand_missing_count: 1,
     },
     next_cursor: "c2",
     ...extra,
@@ -48,6 +51,9 @@ describe("search page", () => {
     renderApp(<SearchPage />, { api, path: "/search?q=wireles" });
     const brand = await screen.findByRole("group", { name: "Brand" });
     expect(within(screen.getByRole("group", { name: "Category" })).getByRole("checkbox", { name: /audio \(2\)/ })).toBeInTheDocument();
+    expect(brand).toHaveTextContent("4 more of other brands");
+    expect(brand).toHaveTextContent("1 more without a brand");
+    expect(screen.getByRole("group", { name: "Category" })).not.toHaveTextContent("more in other categories");
     await user.click(within(brand).getByRole("checkbox", { name: /Sonara/ }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/search?q=wireles&brand=Sonara"));
     await waitFor(() => expect(api.seen.at(-1)!.search).toBe("?q=wireles&brand=Sonara&limit=20"));

@@ -16,9 +16,15 @@ export type ShippingAddress = Schemas["ShippingAddress"];
 
 /**
  * The typed client generated from openapi.json. Every request carries the signed-in user's ID token as
- * `Authorization: Bearer` (the API's authorizer checks the ID token's audience and reads its groups).
+ * `Authorization: Bearer` (the API's authorizer checks the ID token's audience and reads its groups); a 401
+ * to a request that carried one calls `onUnauthorized`, so the app shows the user as signed out.
  */
-export function createApi(baseUrl: string, getToken: () => string | undefined, fetchImpl?: (input: Request) => Promise<Response>) {
+export function createApi(
+  baseUrl: string,
+  getToken: () => string | undefined,
+  fetchImpl?: (input: Request) => Promise<Response>,
+  onUnauthorized?: () => void,
+) {
   const client = createClient<paths>({
     baseUrl,
     // Looked up per call, so tests (and a service worker) can replace the global fetch.
@@ -29,6 +35,11 @@ export function createApi(baseUrl: string, getToken: () => string | undefined, f
       const token = getToken();
       if (token) request.headers.set("Authorization", `Bearer ${token}`);
       return request;
+    },
+    onResponse({ request, response }) {
+      // A token the API no longer accepts (expired, revoked, another issuer): the session is over.
+      if (response.status === 401 && request.headers.has("Authorization")) onUnauthorized?.();
+      return response;
     },
   });
   return client;

@@ -157,7 +157,7 @@ export interface paths {
         };
         /**
          * Search products
-         * @description Full text over name, brand, category, tags and description, tolerant of typos. Without `q` it browses with the same filters. Facet counts reflect the query and the other filters.
+         * @description Full text over name, brand, category, tags and description, tolerant of typos. Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, and add up: the values beyond those listed are counted in `<facet>_other_count`.
          */
         get: operations["search_search_get"];
         put?: never;
@@ -429,14 +429,45 @@ export interface components {
             /** Count */
             count: number;
         };
-        /** SearchFacets */
+        /**
+         * SearchFacets
+         * @description Counts per facet value, each over the hits the query and the *other* filters leave.
+         *
+         *     `category` and `brand` list their values with the most hits (20 at most). The rest add up exactly:
+         *     the listed counts plus `<facet>_other_count` (plus `brand_missing_count`, brand being optional)
+         *     is the number of hits when that facet's own filter is left out.
+         */
         SearchFacets: {
-            /** Category */
+            /**
+             * Category
+             * @description Up to 20 categories, most hits first
+             */
             category: components["schemas"]["FacetCount"][];
-            /** Brand */
+            /**
+             * Brand
+             * @description Up to 20 brands, most hits first
+             */
             brand: components["schemas"]["FacetCount"][];
-            /** Price */
+            /**
+             * Price
+             * @description Every price range, also those with no hits
+             */
             price: components["schemas"]["PriceBucket"][];
+            /**
+             * Category Other Count
+             * @description Hits in categories beyond those listed
+             */
+            category_other_count: number;
+            /**
+             * Brand Other Count
+             * @description Hits of brands beyond those listed
+             */
+            brand_other_count: number;
+            /**
+             * Brand Missing Count
+             * @description Hits of products without a brand
+             */
+            brand_missing_count: number;
         };
         /** SearchHit */
         SearchHit: {
@@ -482,7 +513,10 @@ export interface components {
             /** Total */
             total: number;
             facets: components["schemas"]["SearchFacets"];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description The next page's `cursor`; null on the last page. Sorted by relevance, paging ends after the first 1000 hits (the other sorts page through every hit).
+             */
             next_cursor?: string | null;
         };
         /**
@@ -1263,6 +1297,7 @@ export interface operations {
     search_search_get: {
         parameters: {
             query?: {
+                /** @description Words to search for: at most 16 words, where a word of one or two characters, a Chinese or Japanese character, or an emoji counts as a fifth of one */
                 q?: string;
                 category?: string[] | null;
                 brand?: string[] | null;

@@ -53,6 +53,8 @@ export interface Session {
   idToken: () => string | undefined;
   signIn: (returnTo?: string) => Promise<void>;
   signOut: () => Promise<void>;
+  /** Forgets the tokens without a round trip to the provider (the API refused them). */
+  expire: () => void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -103,6 +105,10 @@ function SessionBridge({ config, children }: { config: AppConfig; children: Reac
     }
   }, [auth, config]);
 
+  const expire = useCallback(() => {
+    void auth.removeUser();
+  }, [auth]);
+
   const groups = useMemo(() => groupsOf(user), [user]);
   const profile = user?.profile;
   const name =
@@ -122,6 +128,7 @@ function SessionBridge({ config, children }: { config: AppConfig; children: Reac
     idToken,
     signIn,
     signOut,
+    expire,
   };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

@@ -26,7 +26,10 @@ export function ConfigProvider({ config, children }: { config: AppConfig; childr
 export function ApiProvider({ children, api }: { children: ReactNode; api?: Api }) {
   const config = useConfig();
   const session = useSession();
-  const { idToken } = session;
-  const client = useMemo(() => api ?? createApi(config.apiUrl, idToken), [api, config.apiUrl, idToken]);
+  const { idToken, expire } = session;
+  const client = useMemo(
+    () => api ?? createApi(config.apiUrl, idToken, undefined, expire),
+    [api, config.apiUrl, idToken, expire],
+  );
   return <ApiContext.Provider value={client}>{children}</ApiContext.Provider>;
 }

@@ -11,13 +11,15 @@ import { ApiError, describeError, fieldErrors, isRetryable, outOfStockProductIds
 
 type Field = "name" | "line1" | "line2" | "city" | "postal_code" | "country";
 
-const FIELDS: { name: Field; label: string; autoComplete: string; optional?: boolean; maxLength: number }[] = [
+// Labels are exactly the field names (what screen readers announce and the browser tests find); hints such
+// as "Optional" are descriptions.
+const FIELDS: { name: Field; label: string; autoComplete: string; hint?: string; maxLength: number }[] = [
   { name: "name", label: "Full name", autoComplete: "shipping name", maxLength: 200 },
   { name: "line1", label: "Address line 1", autoComplete: "shipping address-line1", maxLength: 200 },
-  { name: "line2", label: "Address line 2", autoComplete: "shipping address-line2", optional: true, maxLength: 200 },
+  { name: "line2", label: "Address line 2", autoComplete: "shipping address-line2", hint: "Optional", maxLength: 200 },
   { name: "city", label: "City", autoComplete: "shipping address-level2", maxLength: 200 },
   { name: "postal_code", label: "Postal code", autoComplete: "shipping postal-code", maxLength: 20 },
-  { name: "country", label: "Country", autoComplete: "shipping country", maxLength: 2 },
+  { name: "country", label: "Country", autoComplete: "shipping country", hint: "Two-letter code, e.g. US, GB, DE", maxLength: 2 },
 ];
 
 /** The form's text as the API's address: trimmed, an empty optional line left out, the country upper-cased. */
@@ -149,12 +151,11 @@ export function CheckoutPage() {
         {FIELDS.map((f) => {
           const error = errors[f.name];
           const errorId = `${f.name}-error`;
+          const hintId = `${f.name}-hint`;
+          const describedBy = [error ? errorId : "", f.hint ? hintId : ""].filter(Boolean).join(" ");
           return (
             <div className="field" key={f.name}>
-              <label htmlFor={f.name}>
-                {f.label}
-                {f.optional ? <span className="optional"> (optional)</span> : null}
-              </label>
+              <label htmlFor={f.name}>{f.label}</label>
               <input
                 id={f.name}
                 name={f.name}
@@ -163,17 +164,17 @@ export function CheckoutPage() {
                 maxLength={f.maxLength}
                 value={values[f.name]}
                 aria-invalid={error ? true : undefined}
-                aria-describedby={error ? errorId : f.name === "country" ? "country-hint" : undefined}
+                aria-describedby={describedBy || undefined}
                 onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
               />
-              {f.name === "country" && !error ? (
-                <span id="country-hint" className="hint">
-                  Two-letter code, e.g. US, GB, DE
-                </span>
-              ) : null}
               {error ? (
                 <span id={errorId} className="field-error">
                   {error}
+                </span>
+              ) : null}
+              {f.hint ? (
+                <span id={hintId} className="hint">
+                  {f.hint}
                 </span>
               ) : null}
             </div>

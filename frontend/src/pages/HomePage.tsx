@@ -42,8 +42,7 @@ export function HomePage() {
 
   return (
     <div className="home">
-      <section aria-labelledby="categories-title" className="categories">
-        <h2 id="categories-title">Categories</h2>
+      <nav aria-label="Categories" className="categories">
         {categories.error ? <ErrorMessage error={categories.error} onRetry={categories.reload} /> : null}
         {categories.data ? (
           <ul className="chips">
@@ -58,7 +57,7 @@ export function HomePage() {
         ) : categories.loading ? (
           <Loading label="Loading categories…" />
         ) : null}
-      </section>
+      </nav>
       <section aria-labelledby="newest-title">
         <h1 id="newest-title">Newest products</h1>
         <ProductGrid products={products} label="Newest products" />

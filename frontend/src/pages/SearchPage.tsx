@@ -30,6 +30,16 @@ export function priceRangeLabel(range: PriceRange, currency: string): string {
   return "Any price";
 }
 
+/** Hits a facet does not list (it lists the values with the most hits): counted, so the numbers add up. */
+function FacetRest({ count, what }: { count: number | undefined; what: string }) {
+  if (!count) return null;
+  return (
+    <p className="facet-rest">
+      {count} more {what}
+    </p>
+  );
+}
+
 interface Results {
   key: string;
   items: SearchHit[];
@@ -116,7 +126,8 @@ export function SearchPage() {
                     {f.value} <span className="count">({f.count})</span>
                   </label>
                 ))}
-                {facets.category.length === 0 ? <p className="facet-empty">None</p> : null}
+                {facets.category.length === 0 && !facets.category_other_count ? <p className="facet-empty">None</p> : null}
+                <FacetRest count={facets.category_other_count} what="in other categories" />
               </fieldset>
               <fieldset className="facet">
                 <legend>Brand</legend>
@@ -130,7 +141,11 @@ export function SearchPage() {
                     {f.value} <span className="count">({f.count})</span>
                   </label>
                 ))}
-                {facets.brand.length === 0 ? <p className="facet-empty">None</p> : null}
+                {facets.brand.length === 0 && !facets.brand_other_count && !facets.brand_missing_count ? (
+                  <p className="facet-empty">None</p>
+                ) : null}
+                <FacetRest count={facets.brand_other_count} what="of other brands" />
+                <FacetRest count={facets.brand_missing_count} what="without a brand" />
               </fieldset>
               <fieldset className="facet">
                 <legend>Price</legend>
