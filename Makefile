@@ -86,9 +86,9 @@ else
 	@echo "No $(FRONTEND)/package.json: no web app to build."
 endif
 
-web-check: $(if $(HAS_FRONTEND),node-check $(FRONTEND)/node_modules/.installed) ## The web app's type check, unit tests, bundle-size budget and build
+web-check: $(if $(HAS_FRONTEND),node-check $(FRONTEND)/node_modules/.installed) ## The web app's type check, lint, unit tests, build and bundle-size budget
 ifneq ($(HAS_FRONTEND),)
-	cd $(FRONTEND) && npm run typecheck && npm test && npm run build && npm run size
+	cd $(FRONTEND) && npm run typecheck && npm run lint && npm test && npm run build && npm run size
 else
 	@echo "No $(FRONTEND)/package.json: no web app to check."
 endif
