@@ -162,3 +162,20 @@ def test_given_product_named_like_markup_when_searched_and_opened_then_shown_as_
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
+
+
+def test_given_app_loaded_once_when_offline_and_reloaded_then_the_shell_says_you_are_offline(page, web_stack):
+    page.goto(f"{web_stack.web_url}/")
+    expect(page.get_by_role("heading", level=1, name="Newest products")).to_be_visible()
+    # The service worker has precached the shell (its install finishes after the first load); from the next load
+    # on it also keeps the last config.json.
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name="Newest products")).to_be_visible()
+    page.context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.get_by_text("You are offline.", exact=True)).to_be_visible()
+        expect(page.get_by_role("banner").get_by_role("link", name="Shop")).to_be_visible()
+    finally:
+        page.context.set_offline(False)
