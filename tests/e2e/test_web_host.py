@@ -71,7 +71,9 @@ def test_given_sign_in_through_the_provider_when_id_token_sent_then_the_api_acce
         headers={"Origin": stack.web_url},
         timeout=TIMEOUT,
     ).json()  # fmt: skip
-    body = {"name": "Signed-in Kettle", "category": "kitchen", "price_cents": 1000, "stock": 1}
+    # Its own category, so that no other test's counts see these products.
+    category = f"web-host-{secrets.token_hex(4)}"
+    body = {"name": "Signed-in Lantern", "category": category, "price_cents": 1000, "stock": 1}
     for token in (tokens["id_token"], tokens["access_token"]):
         created = requests.post(
             f"{stack.url}/products", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
