@@ -189,6 +189,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Address
+         * @description A shipping address as an order holds it. Not re-checked when read: orders placed before a rule was
+         *     tightened stay readable. A ShippingAddress given to an order becomes an Address, and addresses with the
+         *     same lines are equal whichever class holds them.
+         */
+        Address: {
+            /** Name */
+            name: string;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /** City */
+            city: string;
+            /** Postal Code */
+            postal_code: string;
+            /** Country */
+            country: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -211,7 +231,7 @@ export interface components {
              * @enum {string}
              */
             status: "PLACED" | "CANCELLED" | "SHIPPED" | "DELIVERED";
-            shipping_address: components["schemas"]["ShippingAddress"];
+            shipping_address: components["schemas"]["Address"];
             /**
              * Created At
              * Format: date-time
@@ -258,21 +278,6 @@ export interface components {
             /** Errors */
             errors?: components["schemas"]["ValidationIssue"][] | null;
         };
-        /** ShippingAddress */
-        ShippingAddress: {
-            /** Name */
-            name: string;
-            /** Line1 */
-            line1: string;
-            /** Line2 */
-            line2?: string | null;
-            /** City */
-            city: string;
-            /** Postal Code */
-            postal_code: string;
-            /** Country */
-            country: string;
-        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -300,6 +305,24 @@ export interface components {
          */
         CheckoutBody: {
             shipping_address: components["schemas"]["ShippingAddress"];
+        };
+        /**
+         * ShippingAddress
+         * @description The shipping address a checkout sends.
+         */
+        ShippingAddress: {
+            /** Name */
+            name: string;
+            /** Line1 */
+            line1: string;
+            /** Line2 */
+            line2?: string | null;
+            /** City */
+            city: string;
+            /** Postal Code */
+            postal_code: string;
+            /** Country */
+            country: string;
         };
         /** Product */
         Product: {
@@ -608,17 +631,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Content */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -667,7 +681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -720,7 +734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -729,7 +743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -780,7 +794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -831,7 +845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -840,7 +854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -902,7 +916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -911,7 +925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -969,15 +983,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     read_product_products__product_id__get: {
@@ -1009,15 +1014,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     remove_product_products__product_id__delete: {
@@ -1036,9 +1032,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": null;
-                };
+                content?: never;
             };
             /** @description Unauthorized */
             401: {
@@ -1060,15 +1054,6 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Content */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1149,7 +1134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1158,7 +1143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1205,15 +1190,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
         };
     };
     read_order_orders__order_id__get: {
@@ -1254,15 +1230,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     health_health_get: {
@@ -1281,15 +1248,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1334,7 +1292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1414,7 +1372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description The body is not JSON in UTF-8: Content-Type must be application/json (in any case) with no charset or charset=utf-8 */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,7 +1381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content */
+            /** @description A parameter, header or body field is not valid (each named in `errors`); or the body is not UTF-8, not JSON, nested deeper than 32 levels, or holds an integer of more than 64 digits */
             422: {
                 headers: {
                     [name: string]: unknown;
