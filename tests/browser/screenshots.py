@@ -22,17 +22,10 @@ ADMIN = "ada"
 SEARCH = "wireless"
 
 
-def quiet(page: Page) -> None:
-    """Nothing loading, and no caret or animation mid-frame."""
-    expect(page.get_by_text("Loading…")).to_have_count(0)
-    page.add_style_tag(
-        content="*{caret-color:transparent!important;transition:none!important;animation:none!important}"
-    )
-
-
 def shoot(page: Page, output: Path, name: str) -> None:
-    quiet(page)
-    page.screenshot(path=str(output / f"{name}.png"), full_page=False)
+    """The viewport once nothing is loading, without a blinking caret or an animation caught mid-frame."""
+    expect(page.get_by_text("Loading…")).to_have_count(0)
+    page.screenshot(path=str(output / f"{name}.png"), animations="disabled", caret="hide")
     print(f"  {output / f'{name}.png'}", flush=True)
 
 
@@ -52,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         sync_playwright() as playwright,
     ):
         browser = launch_chromium(playwright)
-        # The page's CSP forbids inline styles; the stylesheet that stills animations is the screenshot's own.
-        context = browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="UTC", bypass_csp=True)
+        context = browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="UTC")
         context.set_default_timeout(30_000)
         page = context.new_page()
 
