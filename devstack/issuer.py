@@ -418,8 +418,10 @@ def serve_provider(provider: OidcProvider, host: str, port: int) -> ThreadingHTT
             return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
 
         def _form(self) -> dict[str, str]:
-            length = int(self.headers.get("Content-Length") or 0)
-            return dict(urllib.parse.parse_qsl(self.rfile.read(min(length, 65536)).decode(errors="replace")))
+            # A form of at most 64 KiB; a missing or malformed length reads as an empty form (then refused as such).
+            length = self.headers.get("Content-Length", "")
+            size = min(int(length), 65536) if length.isdigit() else 0
+            return dict(urllib.parse.parse_qsl(self.rfile.read(size).decode(errors="replace")))
 
         def _route(self) -> str:
             return urllib.parse.urlsplit(self.path).path

@@ -2,6 +2,8 @@
 
 import base64
 import hashlib
+import http.client
+import json
 import re
 import secrets
 import urllib.parse
@@ -237,3 +239,17 @@ def test_given_state_dir_of_a_stack_when_token_minted_then_iss_is_that_stacks_is
     (tmp_path / "env.json").write_text('{"Parameters": {"JWT_ISSUER": "http://127.0.0.1:4567"}}')
     token = DevIssuer(tmp_path).mint("alice", [])
     assert jwt.decode(token, options={"verify_signature": False})["iss"] == "http://127.0.0.1:4567"
+
+
+def test_given_token_request_with_a_malformed_length_then_refused_as_an_empty_form(provider):
+    address = urllib.parse.urlsplit(provider.issuer)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        connection.putrequest("POST", TOKEN_PATH)
+        connection.putheader("Content-Length", "abc")
+        connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())["error"]) == (400, "unsupported_grant_type")
+    finally:
+        connection.close()
