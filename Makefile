@@ -27,7 +27,7 @@ WEB_PORT ?= 5173
 VITE_PORT ?= 5174
 HAS_FRONTEND := $(wildcard $(FRONTEND)/package.json)
 
-.PHONY: help install lock dev web web-build web-check node-check browser screenshots token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench soak clean
+.PHONY: help install lock dev web web-build web-check node-check browser bench-web screenshots token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ endif
 
 browser: install web-build ## Browser tests: the built web app in Chromium against a local stack of their own
 	$(PY) -m pytest tests/browser
+
+bench-web: install web-build ## The web app's figures in Chromium: first product visible (median of 10 loads), search-as-you-type round trip
+	$(PY) -m tests.browser.bench
 
 screenshots: install web-build ## Regenerate docs/screenshots/*.png in Chromium against a fresh local stack
 	$(PY) -m tests.browser.screenshots
