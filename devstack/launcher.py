@@ -1,5 +1,7 @@
 """Start a whole local stack (`python -m devstack`) on free ports, for tests and benchmarks."""
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -60,7 +62,10 @@ def running_stack(
         *(["--seed-count", str(seed_count)] if seed_count else ["--no-seed"]),
     ]  # fmt: skip
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT)
+        # A process group of its own: should it not stop when asked, what it started can still be ended with it.
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     stack = RunningStack(
         url=f"http://127.0.0.1:{ports['api']}",
         dynamodb_url=f"http://127.0.0.1:{ports['dynamodb']}",
@@ -84,8 +89,19 @@ def running_stack(
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            # Killing the stack alone would orphan its API process and function workers: SIGTERM lets the API
+            # end its workers, then anything left of the group is killed.
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(pgid, signum)
 
 
 def _wait_for_banner(log: Path, process: subprocess.Popen[bytes], timeout: float) -> None:
