@@ -4,7 +4,8 @@
                their streams, and SQS with the template's queues
     OpenSearch osmem-server, an in-memory OpenSearch-compatible server; the search index is created
                by `python -m scripts.search_index ensure`
-    issuer     the development token issuer's JWKS (devstack.issuer)
+    issuer     the development identity provider: OpenID Connect sign-in for the web app, tokens, JWKS
+               (devstack.issuer)
     API        template.yaml's routes served by SAM CLI's local API Gateway, with functions run as
                local processes instead of containers (devstack.apigw, in the SAM CLI venv)
     Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
@@ -14,6 +15,7 @@
                retries and dead letters (devstack.eventbus)
     WebSocket  the template's WebSocket API and its @connections endpoint (devstack.websocket)
     mailbox    SES v2 caught, never sent: a page and /messages.json (devstack.mailbox)
+    web        the built web app (frontend/dist) with its config.json and security headers (devstack.web)
 
 Ctrl-C stops all of it.
 """
@@ -41,11 +43,14 @@ from devstack.issuer import (
     ISSUER,
     JWKS_PATH,
     DevIssuer,
-    serve_jwks,
+    OidcProvider,
+    issuer_url,
+    serve_provider,
 )
 from devstack.seed import seed_catalog
 from devstack.streams import EventSourceMapping, LambdaEndpoint, start_stream_triggers
 from devstack.template import REPO_ROOT, TEMPLATE, create_queue_requests, create_table_requests, load_template
+from devstack.web import DEFAULT_VITE_PORT, DEFAULT_WEB_PORT, DIST, WebConfig, serve_web, web_origins
 
 DEFAULT_SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 DEFAULT_LAYER_DEPS = REPO_ROOT / ".build" / "layer-deps"
@@ -59,6 +64,10 @@ IDEMPOTENCY_TABLE = "IdempotencyTable"
 PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
 
 
+# The web app's origins on `make dev`'s default ports: the built app and Vite's dev server.
+DEFAULT_WEB_ORIGINS = web_origins("127.0.0.1", DEFAULT_WEB_PORT, DEFAULT_VITE_PORT)
+
+
 def function_environment(
     dynamodb_endpoint: str,
     jwks_url: str,
@@ -66,6 +75,8 @@ def function_environment(
     *,
     opensearch_endpoint: str,
     local_endpoints: dict[str, str] | None = None,
+    issuer: str = ISSUER,
+    cors_origins: list[str] = DEFAULT_WEB_ORIGINS,
 ) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
     tables = {request["TableName"] for request in create_table_requests(template)}
@@ -78,13 +89,15 @@ def function_environment(
             "OPENSEARCH_ENDPOINT": opensearch_endpoint,
             # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
             "OPENSEARCH_AUTH": "none",
-            "JWT_ISSUER": ISSUER,
+            "JWT_ISSUER": issuer,
             "JWT_AUDIENCE": CLIENT_ID,
             "JWKS_URL": jwks_url,
             "CURSOR_SIGNING_KEY": LOCAL_CURSOR_SIGNING_KEY,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             # EventBridge, SES v2 and the WebSocket API's @connections, served locally (AWS_ENDPOINT_URL_*).
             **(local_endpoints or {}),
+            # The local web app's origins only; a deployed stack's come from its CorsAllowedOrigins parameter.
+            "CORS_ALLOWED_ORIGINS": ",".join(cors_origins),
         }
     }
 
@@ -193,6 +206,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_STATE_DIR,
         help="issuer key and env file",
     )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=int(os.environ.get("WEB_PORT", str(DEFAULT_WEB_PORT))),
+        help="the built web app (frontend/dist)",
+    )
+    parser.add_argument(
+        "--vite-port",
+        type=int,
+        default=int(os.environ.get("VITE_PORT", str(DEFAULT_VITE_PORT))),
+        help="Vite's dev server (`make web`): only allowed as an origin, not started here",
+    )
+    parser.add_argument("--web-dist", type=Path, default=DIST, help="the built web app to serve")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty catalog")
     parser.add_argument("--seed-count", type=int, default=300)
     parser.add_argument(
@@ -222,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             "EventBridge": args.events_port,
             "WebSocket": args.ws_port,
             "mailbox": args.mail_port,
+            "web": args.web_port,
         },
     )
     template = load_template(TEMPLATE)
@@ -235,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         **websocket.local_environment(template, args.host, args.ws_port),
         **order_events_environment(template, dynamodb_endpoint, args.host, args.ws_port),
     }
+    issuer_address = issuer_url(args.host, args.issuer_port)
+    web_url = f"http://{args.host}:{args.web_port}"
+    origins = web_origins(args.host, args.web_port, args.vite_port)
 
     # SIGTERM (e.g. from a test harness) takes the same clean-up path as Ctrl-C.
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -250,8 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     dynamodb = SerialisedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
-    issuer = DevIssuer(args.state_dir)
-    jwks_server = serve_jwks(issuer, args.host, args.issuer_port)
+    issuer = DevIssuer(args.state_dir, issuer_address)
+    issuer_server = serve_provider(OidcProvider(issuer, origins), args.host, args.issuer_port)
+    ws_url = f"ws://{args.host}:{args.ws_port}" if websocket.websocket_api(template) else None
+    web_config = WebConfig(api_url=api_url, authority=issuer_address, client_id=CLIENT_ID, ws_url=ws_url)
+    web_server = serve_web(args.web_dist, web_config, args.host, args.web_port, issuer_url=issuer_address)
     opensearch: OsmemServer | None = None
     api: subprocess.Popen[bytes] | None = None
     stream_triggers: list[EventSourceMapping] = []
@@ -266,7 +299,13 @@ def main(argv: list[str] | None = None) -> int:
         opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
         env_file = args.state_dir / "env.json"
         environment = function_environment(
-            dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url, local_endpoints=local_endpoints
+            dynamodb_endpoint,
+            jwks_url,
+            template,
+            opensearch_endpoint=opensearch.url,
+            issuer=issuer_address,
+            cors_origins=origins,
+            local_endpoints=local_endpoints,
         )
         env_file.write_text(json.dumps(environment, indent=2))
         create_search_index(env_file)
@@ -303,13 +342,16 @@ def main(argv: list[str] | None = None) -> int:
             token = issuer.mint("devstack-seeder", ["admin"])
             seed_catalog(api_url, token, args.seed_count)
         queues = "".join(f"  {'queue':<11}{url}  ({logical_id})\n" for logical_id, url in queue_urls.items())
+        built = "" if (args.web_dist / "index.html").is_file() else f"   (not built: no {args.web_dist}/index.html)"
         print(
-            f"\nLocal stack ready:\n  API        {api_url}\n  DynamoDB   {dynamodb_endpoint}\n"
+            f"\nLocal stack ready:\n  Web        {web_url}{built}\n  API        {api_url}\n"
+            f"  DynamoDB   {dynamodb_endpoint}\n"
             f"  OpenSearch {opensearch.url}\n  Lambda     {lambda_url}\n{queues}"
+            f"  Issuer     {issuer_address}   (OpenID Connect; client id {CLIENT_ID})\n"
             f"  JWKS       {jwks_url}\n  events     {event_bus.url}\n"
             + (f"  WebSocket  {ws_gateway.url}  (@connections: {ws_gateway.management_url})\n" if ws_gateway else "")
             + f"  Mailbox    {mail.url}/\n"
-            f"Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
+            f"Open {web_url} to shop. Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
             flush=True,
         )
         return api.wait()
@@ -334,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             trigger.join()
         if opensearch is not None:
             opensearch.close()
-        jwks_server.shutdown()
+        web_server.shutdown()
+        issuer_server.shutdown()
         dynamodb.stop()
 
 

@@ -1,5 +1,7 @@
 """Start a whole local stack (`python -m devstack`) on free ports, for tests and benchmarks."""
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from devstack.common import free_port, wait_until_healthy
-from devstack.issuer import DevIssuer
+from devstack.issuer import CLIENT_ID, DevIssuer
 from devstack.template import REPO_ROOT
 
 
@@ -30,10 +32,14 @@ class RunningStack:
     mail_url: str
     state_dir: Path
     log: Path
+    # The built web app (frontend/dist) and the OpenID Connect provider it signs in through.
+    web_url: str
+    issuer_url: str
+    client_id: str = CLIENT_ID
 
     @cached_property
     def issuer(self) -> DevIssuer:
-        return DevIssuer(self.state_dir)
+        return DevIssuer(self.state_dir, self.issuer_url)
 
     def token(self, user: str, groups: list[str], **claims: object) -> str:
         return self.issuer.mint(user, groups, **claims)
@@ -43,22 +49,30 @@ class RunningStack:
 
 
 @contextmanager
-def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 180.0) -> Iterator[RunningStack]:
-    """A stack of our own on free ports; stopped (SIGINT, as Ctrl-C) when the block ends."""
+def running_stack(
+    state_dir: Path, seed_count: int = 0, ready_timeout: float = 180.0, web_dist: Path | None = None
+) -> Iterator[RunningStack]:
+    """A stack of our own on free ports, web app included (`web_dist`, else frontend/dist); stopped (SIGINT, as
+    Ctrl-C) when the block ends."""
     ports = {
-        name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda", "events", "ws", "mail")
+        name: free_port()
+        for name in ("api", "dynamodb", "issuer", "opensearch", "lambda", "web", "vite", "events", "ws", "mail")
     }
     log = state_dir / "devstack.log"
     command = [
         sys.executable, "-m", "devstack", "--state-dir", str(state_dir),
         "--port", str(ports["api"]), "--dynamodb-port", str(ports["dynamodb"]),
         "--issuer-port", str(ports["issuer"]), "--opensearch-port", str(ports["opensearch"]),
-        "--lambda-port", str(ports["lambda"]),
+        "--lambda-port", str(ports["lambda"]), "--web-port", str(ports["web"]), "--vite-port", str(ports["vite"]),
         "--events-port", str(ports["events"]), "--ws-port", str(ports["ws"]), "--mail-port", str(ports["mail"]),
+        *(["--web-dist", str(web_dist)] if web_dist else []),
         *(["--seed-count", str(seed_count)] if seed_count else ["--no-seed"]),
     ]  # fmt: skip
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT)
+        # A process group of its own: should it not stop when asked, what it started can still be ended with it.
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     stack = RunningStack(
         url=f"http://127.0.0.1:{ports['api']}",
         dynamodb_url=f"http://127.0.0.1:{ports['dynamodb']}",
@@ -69,6 +83,8 @@ def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 1
         mail_url=f"http://127.0.0.1:{ports['mail']}",
         state_dir=state_dir,
         log=log,
+        web_url=f"http://127.0.0.1:{ports['web']}",
+        issuer_url=f"http://127.0.0.1:{ports['issuer']}",
     )
     try:
         try:
@@ -83,8 +99,19 @@ def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 1
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            # Killing the stack alone would orphan its API process and function workers: SIGTERM lets the API
+            # end its workers, then anything left of the group is killed.
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(pgid, signum)
 
 
 def _wait_for_banner(log: Path, process: subprocess.Popen[bytes], timeout: float) -> None:
