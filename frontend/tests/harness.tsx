@@ -82,11 +82,17 @@ function LocationProbe() {
 
 export function renderApp(
   ui: ReactNode,
-  { path = "/", route = "*", api, user = session() }: { path?: string; route?: string; api: ReturnType<typeof fakeApi>; user?: Session },
+  {
+    path = "/",
+    route = "*",
+    api,
+    user = session(),
+    config = CONFIG,
+  }: { path?: string; route?: string; api: ReturnType<typeof fakeApi>; user?: Session; config?: AppConfig },
 ) {
   const client = createApi(API, user.idToken, api.fetch);
   return render(
-    <ConfigProvider config={CONFIG}>
+    <ConfigProvider config={config}>
       <MemoryRouter initialEntries={[path]}>
         <StaticSessionProvider session={user}>
           <ApiProvider api={client}>
