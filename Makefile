@@ -21,8 +21,13 @@ PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
+# The web app (frontend/): `make dev` serves its build on WEB_PORT, `make web` runs Vite's dev server on VITE_PORT.
+FRONTEND := frontend
+WEB_PORT ?= 5173
+VITE_PORT ?= 5174
+HAS_FRONTEND := $(wildcard $(FRONTEND)/package.json)
 
-.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench soak clean
+.PHONY: help install lock dev web web-build web-check node-check browser screenshots token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -58,8 +63,41 @@ lock: install ## After changing a requirements file: re-pin every package the en
 	{ echo "# Every package of .venv-sam, pinned (pip freeze); requirements-sam.txt names the direct one."; $(VENV_SAM)/bin/python -m pip freeze; } > constraints-sam.txt
 	{ echo "# Every package of .venv-scan, pinned (pip freeze); requirements-scan.txt names the direct ones."; $(VENV_SCAN)/bin/python -m pip freeze; } > constraints-scan.txt
 
-dev: install ## Run the whole stack locally (DynamoDB, OpenSearch, stream trigger, token issuer, API on :$(PORT)); SEED=0: no demo catalog
-	$(PY) -m devstack --port $(PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
+dev: install web-build ## Build the web app and run the whole stack locally (web app on :$(WEB_PORT), API on :$(PORT), sign-in, DynamoDB, OpenSearch, stream trigger); SEED=0: no demo catalog
+	$(PY) -m devstack --port $(PORT) --web-port $(WEB_PORT) --vite-port $(VITE_PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
+
+web: node-check $(if $(HAS_FRONTEND),$(FRONTEND)/node_modules/.installed) ## Vite's dev server (hot reload) on :$(VITE_PORT), against the stack `make dev` runs
+	cd $(FRONTEND) && VITE_PORT=$(VITE_PORT) SHOP_WEB_URL=http://127.0.0.1:$(WEB_PORT) npm run dev
+
+# Node 20 and npm build the web app; nothing here installs them.
+node-check:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "Node.js 20 and npm are required to build the web app ($(FRONTEND)/): install Node.js 20 (it includes npm), then run make again." >&2; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "Node.js 20 or later is required to build the web app; found $$(node --version)." >&2; exit 1; }
+
+# npm ci rebuilds node_modules exactly from package-lock.json, whenever the lock or the manifest changes.
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+web-build: $(if $(HAS_FRONTEND),node-check $(FRONTEND)/node_modules/.installed) ## Build the web app into frontend/dist
+ifneq ($(HAS_FRONTEND),)
+	cd $(FRONTEND) && npm run build
+else
+	@echo "No $(FRONTEND)/package.json: no web app to build."
+endif
+
+web-check: $(if $(HAS_FRONTEND),node-check $(FRONTEND)/node_modules/.installed) ## The web app's type check, lint, unit tests, build and bundle-size budget
+ifneq ($(HAS_FRONTEND),)
+	cd $(FRONTEND) && npm run typecheck && npm run lint && npm test && npm run build && npm run size
+else
+	@echo "No $(FRONTEND)/package.json: no web app to check."
+endif
+
+browser: install web-build ## Browser tests: the built web app in Chromium against a local stack of their own
+	$(PY) -m pytest tests/browser
+
+screenshots: install web-build ## Regenerate docs/screenshots/*.png in Chromium against a fresh local stack
+	$(PY) -m tests.browser.screenshots
 
 token: $(VENV)/.installed ## Print a dev token: make -s token USER=alice GROUPS=admin (USER defaults to your login)
 	@$(PY) -m devstack.issuer token --user "$(USER)" --groups "$(GROUPS)"
@@ -129,7 +167,7 @@ diagram: $(VENV)/.installed ## Regenerate docs/architecture.mmd from template.ya
 smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): make smoke URL=https://.../v1
 	SHOP_API_URL="$(URL)" $(PY) -m pytest tests/smoke/test_deployed_api.py
 
-test: install lint typecheck sam-validate sam-build scan ## Install what is needed and run every check
+test: install lint typecheck sam-validate sam-build scan web-check ## Install what is needed and run every check (browser tests on the built web app included)
 	$(PY) -m pytest
 
 bench: install ## Cold-start, warm-latency, indexer-throughput and search figures

@@ -4,12 +4,14 @@
                their streams, and SQS with the template's queues
     OpenSearch osmem-server, an in-memory OpenSearch-compatible server; the search index is created
                by `python -m scripts.search_index ensure`
-    issuer     the development token issuer's JWKS (devstack.issuer)
+    issuer     the development identity provider: OpenID Connect sign-in for the web app, tokens, JWKS
+               (devstack.issuer)
     API        template.yaml's routes served by SAM CLI's local API Gateway, with functions run as
                local processes instead of containers (devstack.apigw, in the SAM CLI venv)
     Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
     streams    the template's DynamoDB stream events: a poller invoking their functions as Lambda's
                event source mapping does (devstack.streams)
+    web        the built web app (frontend/dist) with its config.json and security headers (devstack.web)
 
 Ctrl-C stops all of it.
 """
@@ -36,11 +38,14 @@ from devstack.issuer import (
     ISSUER,
     JWKS_PATH,
     DevIssuer,
-    serve_jwks,
+    OidcProvider,
+    issuer_url,
+    serve_provider,
 )
 from devstack.seed import seed_catalog
 from devstack.streams import EventSourceMapping, LambdaEndpoint, start_stream_triggers
 from devstack.template import REPO_ROOT, TEMPLATE, create_queue_requests, create_table_requests, load_template
+from devstack.web import DEFAULT_VITE_PORT, DEFAULT_WEB_PORT, DIST, WebConfig, serve_web, web_origins
 
 DEFAULT_SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 DEFAULT_LAYER_DEPS = REPO_ROOT / ".build" / "layer-deps"
@@ -54,8 +59,18 @@ IDEMPOTENCY_TABLE = "IdempotencyTable"
 PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV_VERSION"}
 
 
+# The web app's origins on `make dev`'s default ports: the built app and Vite's dev server.
+DEFAULT_WEB_ORIGINS = web_origins("127.0.0.1", DEFAULT_WEB_PORT, DEFAULT_VITE_PORT)
+
+
 def function_environment(
-    dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any], *, opensearch_endpoint: str
+    dynamodb_endpoint: str,
+    jwks_url: str,
+    template: dict[str, Any],
+    *,
+    opensearch_endpoint: str,
+    issuer: str = ISSUER,
+    cors_origins: list[str] = DEFAULT_WEB_ORIGINS,
 ) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
     tables = {request["TableName"] for request in create_table_requests(template)}
@@ -68,11 +83,13 @@ def function_environment(
             "OPENSEARCH_ENDPOINT": opensearch_endpoint,
             # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
             "OPENSEARCH_AUTH": "none",
-            "JWT_ISSUER": ISSUER,
+            "JWT_ISSUER": issuer,
             "JWT_AUDIENCE": CLIENT_ID,
             "JWKS_URL": jwks_url,
             "CURSOR_SIGNING_KEY": LOCAL_CURSOR_SIGNING_KEY,
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # The local web app's origins only; a deployed stack's come from its CorsAllowedOrigins parameter.
+            "CORS_ALLOWED_ORIGINS": ",".join(cors_origins),
         }
     }
 
@@ -143,6 +160,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_STATE_DIR,
         help="issuer key and env file",
     )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=int(os.environ.get("WEB_PORT", str(DEFAULT_WEB_PORT))),
+        help="the built web app (frontend/dist)",
+    )
+    parser.add_argument(
+        "--vite-port",
+        type=int,
+        default=int(os.environ.get("VITE_PORT", str(DEFAULT_VITE_PORT))),
+        help="Vite's dev server (`make web`): only allowed as an origin, not started here",
+    )
+    parser.add_argument("--web-dist", type=Path, default=DIST, help="the built web app to serve")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty catalog")
     parser.add_argument("--seed-count", type=int, default=300)
     parser.add_argument(
@@ -169,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             "issuer": args.issuer_port,
             "OpenSearch": args.opensearch_port,
             "Lambda": args.lambda_port,
+            "web": args.web_port,
         },
     )
     template = load_template(TEMPLATE)
@@ -176,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     jwks_url = f"http://{args.host}:{args.issuer_port}{JWKS_PATH}"
     api_url = f"http://{args.host}:{args.port}"
     lambda_url = f"http://{args.host}:{args.lambda_port}"
+    issuer_address = issuer_url(args.host, args.issuer_port)
+    web_url = f"http://{args.host}:{args.web_port}"
+    origins = web_origins(args.host, args.web_port, args.vite_port)
 
     # SIGTERM (e.g. from a test harness) takes the same clean-up path as Ctrl-C.
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -191,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     dynamodb = SerialisedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
-    issuer = DevIssuer(args.state_dir)
-    jwks_server = serve_jwks(issuer, args.host, args.issuer_port)
+    issuer = DevIssuer(args.state_dir, issuer_address)
+    issuer_server = serve_provider(OidcProvider(issuer, origins), args.host, args.issuer_port)
+    web_config = WebConfig(api_url=api_url, authority=issuer_address, client_id=CLIENT_ID)
+    web_server = serve_web(args.web_dist, web_config, args.host, args.web_port, issuer_url=issuer_address)
     opensearch: OsmemServer | None = None
     api: subprocess.Popen[bytes] | None = None
     stream_triggers: list[EventSourceMapping] = []
@@ -202,7 +238,14 @@ def main(argv: list[str] | None = None) -> int:
         # It stops by itself should this process die without cleaning up (it watches its parent's pid).
         opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
         env_file = args.state_dir / "env.json"
-        environment = function_environment(dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url)
+        environment = function_environment(
+            dynamodb_endpoint,
+            jwks_url,
+            template,
+            opensearch_endpoint=opensearch.url,
+            issuer=issuer_address,
+            cors_origins=origins,
+        )
         env_file.write_text(json.dumps(environment, indent=2))
         create_search_index(env_file)
         api = subprocess.Popen(
@@ -231,11 +274,14 @@ def main(argv: list[str] | None = None) -> int:
             token = issuer.mint("devstack-seeder", ["admin"])
             seed_catalog(api_url, token, args.seed_count)
         queues = "".join(f"  {'queue':<11}{url}  ({logical_id})\n" for logical_id, url in queue_urls.items())
+        built = "" if (args.web_dist / "index.html").is_file() else f"   (not built: no {args.web_dist}/index.html)"
         print(
-            f"\nLocal stack ready:\n  API        {api_url}\n  DynamoDB   {dynamodb_endpoint}\n"
+            f"\nLocal stack ready:\n  Web        {web_url}{built}\n  API        {api_url}\n"
+            f"  DynamoDB   {dynamodb_endpoint}\n"
             f"  OpenSearch {opensearch.url}\n  Lambda     {lambda_url}\n{queues}"
+            f"  Issuer     {issuer_address}   (OpenID Connect; client id {CLIENT_ID})\n"
             f"  JWKS       {jwks_url}\n"
-            f"Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
+            f"Open {web_url} to shop. Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
             flush=True,
         )
         return api.wait()
@@ -255,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             trigger.join()
         if opensearch is not None:
             opensearch.close()
-        jwks_server.shutdown()
+        web_server.shutdown()
+        issuer_server.shutdown()
         dynamodb.stop()
 
 

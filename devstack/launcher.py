@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from devstack.common import free_port, wait_until_healthy
-from devstack.issuer import DevIssuer
+from devstack.issuer import CLIENT_ID, DevIssuer
 from devstack.template import REPO_ROOT
 
 
@@ -27,10 +27,14 @@ class RunningStack:
     lambda_url: str
     state_dir: Path
     log: Path
+    # The built web app (frontend/dist) and the OpenID Connect provider it signs in through.
+    web_url: str
+    issuer_url: str
+    client_id: str = CLIENT_ID
 
     @cached_property
     def issuer(self) -> DevIssuer:
-        return DevIssuer(self.state_dir)
+        return DevIssuer(self.state_dir, self.issuer_url)
 
     def token(self, user: str, groups: list[str], **claims: object) -> str:
         return self.issuer.mint(user, groups, **claims)
@@ -40,15 +44,19 @@ class RunningStack:
 
 
 @contextmanager
-def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 180.0) -> Iterator[RunningStack]:
-    """A stack of our own on free ports; stopped (SIGINT, as Ctrl-C) when the block ends."""
-    ports = {name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda")}
+def running_stack(
+    state_dir: Path, seed_count: int = 0, ready_timeout: float = 180.0, web_dist: Path | None = None
+) -> Iterator[RunningStack]:
+    """A stack of our own on free ports, web app included (`web_dist`, else frontend/dist); stopped (SIGINT, as
+    Ctrl-C) when the block ends."""
+    ports = {name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda", "web", "vite")}
     log = state_dir / "devstack.log"
     command = [
         sys.executable, "-m", "devstack", "--state-dir", str(state_dir),
         "--port", str(ports["api"]), "--dynamodb-port", str(ports["dynamodb"]),
         "--issuer-port", str(ports["issuer"]), "--opensearch-port", str(ports["opensearch"]),
-        "--lambda-port", str(ports["lambda"]),
+        "--lambda-port", str(ports["lambda"]), "--web-port", str(ports["web"]), "--vite-port", str(ports["vite"]),
+        *(["--web-dist", str(web_dist)] if web_dist else []),
         *(["--seed-count", str(seed_count)] if seed_count else ["--no-seed"]),
     ]  # fmt: skip
     with log.open("wb") as output:
@@ -60,6 +68,8 @@ def running_stack(state_dir: Path, seed_count: int = 0, ready_timeout: float = 1
         lambda_url=f"http://127.0.0.1:{ports['lambda']}",
         state_dir=state_dir,
         log=log,
+        web_url=f"http://127.0.0.1:{ports['web']}",
+        issuer_url=f"http://127.0.0.1:{ports['issuer']}",
     )
     try:
         try:

@@ -35,12 +35,13 @@ def descendants(pid: int) -> set[int]:
 def test_given_local_stack_when_products_are_created_then_indexed_within_a_second_and_ctrl_c_leaves_nothing(
     tmp_path,
 ):
-    ports = {name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda")}
+    ports = {name: free_port() for name in ("api", "dynamodb", "issuer", "opensearch", "lambda", "web", "vite")}
     log = tmp_path / "devstack.log"
     command = [
         sys.executable, "-m", "devstack", "--no-seed", "--state-dir", str(tmp_path),
         "--port", str(ports["api"]), "--dynamodb-port", str(ports["dynamodb"]), "--issuer-port", str(ports["issuer"]),
         "--opensearch-port", str(ports["opensearch"]), "--lambda-port", str(ports["lambda"]),
+        "--web-port", str(ports["web"]), "--vite-port", str(ports["vite"]),
     ]  # fmt: skip
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import jwt
 
-from devstack.issuer import CLIENT_ID, DEFAULT_STATE_DIR, ISSUER, DevIssuer
+from devstack.issuer import CLIENT_ID, DEFAULT_STATE_DIR, ISSUER, DevIssuer, stack_issuer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,9 @@ def test_given_user_and_groups_when_make_token_then_one_line_signed_token_with_t
     lines = result.stdout.splitlines()
     assert len(lines) == 1, result.stdout
     key = jwt.PyJWK(DevIssuer(DEFAULT_STATE_DIR).jwks()["keys"][0]).key
-    claims = jwt.decode(lines[0], key, algorithms=["RS256"], issuer=ISSUER, options={"verify_aud": False})
+    # The issuer of the stack `make dev` last ran with the default state directory, else the default one.
+    issuer = stack_issuer(DEFAULT_STATE_DIR) or ISSUER
+    claims = jwt.decode(lines[0], key, algorithms=["RS256"], issuer=issuer, options={"verify_aud": False})
     assert claims["sub"] == "alice"
     assert claims["cognito:groups"] == ["admin", "staff"]
     assert claims["client_id"] == CLIENT_ID and claims["token_use"] == "access"
