@@ -5,6 +5,7 @@ import { createApi } from "../src/api/client";
 import { StaticSessionProvider, type Session } from "../src/app/auth";
 import { CartProvider } from "../src/app/cart";
 import { ApiProvider, ConfigProvider } from "../src/app/context";
+import { LiveOrdersProvider } from "../src/app/liveOrders";
 import type { AppConfig } from "../src/lib/config";
 
 export const API = "http://api.test";
@@ -96,13 +97,15 @@ export function renderApp(
       <MemoryRouter initialEntries={[path]}>
         <StaticSessionProvider session={user}>
           <ApiProvider api={client}>
-            <CartProvider>
-              <Routes>
-                <Route path={route} element={ui} />
-                <Route path="*" element={<p>elsewhere</p>} />
-              </Routes>
-              <LocationProbe />
-            </CartProvider>
+            <LiveOrdersProvider>
+              <CartProvider>
+                <Routes>
+                  <Route path={route} element={ui} />
+                  <Route path="*" element={<p>elsewhere</p>} />
+                </Routes>
+                <LocationProbe />
+              </CartProvider>
+            </LiveOrdersProvider>
           </ApiProvider>
         </StaticSessionProvider>
       </MemoryRouter>

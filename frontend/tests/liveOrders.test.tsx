@@ -1,11 +1,12 @@
 import { act, render, screen } from "@testing-library/react";
-import { useState } from "react";
-import { MemoryRouter } from "react-router";
+import userEvent from "@testing-library/user-event";
+import { useState, type ReactNode } from "react";
+import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApi } from "../src/api/client";
 import { StaticSessionProvider } from "../src/app/auth";
 import { ApiProvider, ConfigProvider } from "../src/app/context";
-import { useOrderStatusStream } from "../src/app/liveOrders";
+import { LiveOrdersProvider, useLiveOrders, useOrderStatusStream } from "../src/app/liveOrders";
 import type { StatusUpdate } from "../src/lib/orderStatus";
 import { OrderPage } from "../src/pages/OrderPage";
 import { OrdersPage } from "../src/pages/OrdersPage";
@@ -102,6 +103,29 @@ describe("live order status", () => {
     expect([...list.querySelectorAll(".order-row .status")].map((r) => r.textContent)).toEqual(["Placed", "Cancelled"]);
   });
 
+  it("given a status pushed on the order's page, when the shopper opens the list and it answers older, then the list shows the pushed one", async () => {
+    const api = fakeApi({
+      "GET /orders": () => json({ items: [ORDER, OTHER], next_cursor: null }),
+      "GET /orders/*": () => json(ORDER),
+    });
+    const pages = (
+      <Routes>
+        <Route path="/orders" element={<OrdersPage />} />
+        <Route path="/orders/:id" element={<OrderPage />} />
+      </Routes>
+    );
+    const user = userEvent.setup();
+    renderApp(pages, { api, config: LIVE, path: `/orders/${ORDER.id}` });
+    await screen.findByTestId("order-status");
+    push({ order_id: ORDER.id, status: "SHIPPED", updated_at: "2026-01-02T09:00:00Z" });
+    expect(screen.getByTestId("order-status")).toHaveTextContent("Shipped");
+
+    await user.click(screen.getByRole("link", { name: "Order history" }));
+    const list = await screen.findByRole("list", { name: "Order list" });
+    expect([...list.querySelectorAll(".order-row .status")].map((r) => r.textContent)).toEqual(["Shipped", "Placed"]);
+    expect(FakeWebSocket.instances).toHaveLength(1); // one connection for the app, kept across pages
+  });
+
   it("given the connection drops, when the back-off has passed, then it reconnects and updates keep coming", async () => {
     const api = fakeApi({ "GET /orders/*": () => json(ORDER) });
     renderApp(<OrderPage />, { api, config: LIVE, ...at });
@@ -149,7 +173,12 @@ describe("status stream hook", () => {
     return null;
   }
 
-  function Harness({ onUpdate }: { onUpdate: (u: StatusUpdate) => void }) {
+  function Shown() {
+    const { live } = useLiveOrders([ORDER as typeof ORDER & { status: "PLACED" }]);
+    return <p data-testid="shown">{live(ORDER as typeof ORDER & { status: "PLACED" }).status}</p>;
+  }
+
+  function Harness({ children }: { children: ReactNode }) {
     const [signedIn, setSignedIn] = useState(true);
     const user = session({ signedIn, idToken: () => (signedIn ? "tok" : undefined) });
     return (
@@ -160,7 +189,7 @@ describe("status stream hook", () => {
               <button type="button" onClick={() => setSignedIn(false)}>
                 Sign out
               </button>
-              <Probe onUpdate={onUpdate} />
+              {children}
             </ApiProvider>
           </StaticSessionProvider>
         </MemoryRouter>
@@ -171,7 +200,11 @@ describe("status stream hook", () => {
   it("given a connection, when the user signs out, then it is closed and never reopened", () => {
     vi.useFakeTimers();
     const seen: StatusUpdate[] = [];
-    render(<Harness onUpdate={(u) => seen.push(u)} />);
+    render(
+      <Harness>
+        <Probe onUpdate={(u) => seen.push(u)} />
+      </Harness>,
+    );
     const socket = FakeWebSocket.last();
     expect(socket.token).toBe("tok");
     act(() => socket.open());
@@ -183,5 +216,19 @@ describe("status stream hook", () => {
     act(() => vi.advanceTimersByTime(120_000));
     expect(FakeWebSocket.instances).toHaveLength(1);
     vi.useRealTimers();
+  });
+
+  it("given pushed statuses, when the user signs out, then they are forgotten", () => {
+    render(
+      <Harness>
+        <LiveOrdersProvider>
+          <Shown />
+        </LiveOrdersProvider>
+      </Harness>,
+    );
+    act(() => FakeWebSocket.last().push({ order_id: ORDER.id, status: "SHIPPED", updated_at: "2026-01-02T09:00:00Z" }));
+    expect(screen.getByTestId("shown")).toHaveTextContent("SHIPPED");
+    act(() => screen.getByRole("button", { name: "Sign out" }).click());
+    expect(screen.getByTestId("shown")).toHaveTextContent("PLACED");
   });
 });

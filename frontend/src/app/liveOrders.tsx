@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { openStatusStream, withUpdate, isNewer, type StatusUpdate, type Versioned } from "../lib/orderStatus";
 import { useSession } from "./auth";
 import { useConfig } from "./context";
@@ -29,6 +29,51 @@ export function useOrderStatusStream(onUpdate: (update: StatusUpdate) => void): 
 }
 
 type Order = Versioned & { id: string; status: StatusUpdate["status"] };
+type Listener = (update: StatusUpdate, previous: StatusUpdate | undefined) => void;
+
+interface LiveOrdersStore {
+  /** The newest pushed status of each order since sign-in. */
+  updates: Record<string, StatusUpdate>;
+  /** Called for each accepted update (newer than the last one for its order); returns the unsubscribe. */
+  subscribe: (listener: Listener) => () => void;
+}
+
+const LiveOrdersContext = createContext<LiveOrdersStore | null>(null);
+
+/**
+ * One status stream for the app while signed in, and the newest status of each order it pushed: kept across pages,
+ * so that the order list opened after an order's page shows what that page showed, even when the list's own answer
+ * is older. A late or repeated message is dropped here. Signing out forgets them.
+ */
+export function LiveOrdersProvider({ children }: { children: ReactNode }) {
+  const { signedIn } = useSession();
+  const [updates, setUpdates] = useState<Record<string, StatusUpdate>>({});
+  const latest = useRef<Record<string, StatusUpdate>>({});
+  const listeners = useRef(new Set<Listener>());
+
+  useOrderStatusStream((update) => {
+    const previous = latest.current[update.order_id];
+    if (previous && !isNewer(update, previous)) return;
+    latest.current = { ...latest.current, [update.order_id]: update };
+    setUpdates(latest.current);
+    for (const listener of listeners.current) listener(update, previous);
+  });
+
+  useEffect(() => {
+    if (signedIn) return;
+    latest.current = {};
+    setUpdates({});
+  }, [signedIn]);
+
+  const subscribe = useCallback((listener: Listener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+  const store = useMemo(() => ({ updates, subscribe }), [updates, subscribe]);
+  return <LiveOrdersContext.Provider value={store}>{children}</LiveOrdersContext.Provider>;
+}
 
 export interface LiveOrders {
   /** The order as it should be shown: with the newest pushed status when that is newer than the order. */
@@ -38,31 +83,32 @@ export interface LiveOrders {
 }
 
 /**
- * Keeps the newest pushed status of each order and merges it into the orders a page shows, never moving an order
- * backwards (a late or repeated message is ignored). A change to an order on screen is announced.
+ * The pushed statuses merged into the orders a page shows, never moving an order backwards; a change to an order
+ * on screen is announced. Outside a LiveOrdersProvider, orders are shown as they are.
  */
 export function useLiveOrders(shown: readonly Order[]): LiveOrders {
-  const [updates, setUpdates] = useState<Record<string, StatusUpdate>>({});
+  const store = useContext(LiveOrdersContext);
   const [announcement, setAnnouncement] = useState("");
-  const latest = useRef<Record<string, StatusUpdate>>({});
   const shownRef = useRef(shown);
   useEffect(() => {
     shownRef.current = shown;
   });
 
-  useOrderStatusStream((update) => {
-    const previous = latest.current[update.order_id];
-    if (previous && !isNewer(update, previous)) return;
-    latest.current = { ...latest.current, [update.order_id]: update };
-    setUpdates(latest.current);
-    const base = shownRef.current.find((o) => o.id === update.order_id);
-    const order = base && withUpdate(base, previous);
-    if (order && isNewer(update, order) && order.status !== update.status) {
-      setAnnouncement(`Order ${update.order_id.slice(0, 8)} is now ${LABELS[update.status]}.`);
-    }
-  });
+  const subscribe = store?.subscribe;
+  useEffect(
+    () =>
+      subscribe?.((update, previous) => {
+        const base = shownRef.current.find((o) => o.id === update.order_id);
+        const order = base && withUpdate(base, previous);
+        if (order && isNewer(update, order) && order.status !== update.status) {
+          setAnnouncement(`Order ${update.order_id.slice(0, 8)} is now ${LABELS[update.status]}.`);
+        }
+      }),
+    [subscribe],
+  );
 
-  const live = useCallback(<T extends Order>(order: T): T => withUpdate(order, updates[order.id]), [updates]);
+  const updates = store?.updates;
+  const live = useCallback(<T extends Order>(order: T): T => withUpdate(order, updates?.[order.id]), [updates]);
   return { live, announcement };
 }
 
