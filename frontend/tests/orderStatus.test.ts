@@ -89,7 +89,9 @@ describe("status stream", () => {
     vi.useFakeTimers();
     FakeWebSocket.reset();
   });
+  const running: (() => void)[] = [];
   afterEach(() => {
+    running.splice(0).forEach((stop) => stop());
     vi.useRealTimers();
   });
 
@@ -104,6 +106,7 @@ describe("status stream", () => {
       random,
       createSocket: createFakeSocket,
     });
+    running.push(stop);
     return { updates, states, stop };
   }
 
@@ -153,6 +156,23 @@ describe("status stream", () => {
     expect(FakeWebSocket.instances).toHaveLength(4);
   });
 
+  it("given a long back-off, when the browser comes back online, then it reconnects at once and starts over", () => {
+    start();
+    for (const wait of [750, 1500, 3000, 6000]) {
+      FakeWebSocket.last().drop();
+      vi.advanceTimersByTime(wait);
+    }
+    FakeWebSocket.last().drop(); // the next wait would be 12 s
+    expect(FakeWebSocket.instances).toHaveLength(5);
+    window.dispatchEvent(new Event("online"));
+    expect(FakeWebSocket.instances).toHaveLength(6);
+    FakeWebSocket.last().drop();
+    vi.advanceTimersByTime(750);
+    expect(FakeWebSocket.instances).toHaveLength(7);
+    window.dispatchEvent(new Event("online")); // connecting, not waiting: nothing more
+    expect(FakeWebSocket.instances).toHaveLength(7);
+  });
+
   it("given a refusal close code, when closed, then it does not reconnect", () => {
     for (const code of [1008, 3000, 3003, 4401, 4403]) {
       FakeWebSocket.reset();
@@ -193,6 +213,7 @@ describe("status stream", () => {
     FakeWebSocket.last().drop();
     second.stop();
     vi.advanceTimersByTime(120_000);
+    window.dispatchEvent(new Event("online"));
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 });

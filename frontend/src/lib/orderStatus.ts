@@ -160,9 +160,20 @@ export function openStatusStream(options: StreamOptions): () => void {
     };
   };
 
+  // Back online while waiting: no point in sleeping out the back-off.
+  const online = () => {
+    if (stopped || timer === undefined) return;
+    clearTimeout(timer);
+    attempt = 0;
+    connect();
+  };
+  const target = typeof window === "undefined" ? undefined : window;
+  target?.addEventListener("online", online);
+
   connect();
   return () => {
     stopped = true;
+    target?.removeEventListener("online", online);
     if (timer !== undefined) clearTimeout(timer);
     const ws = socket;
     socket = null;
