@@ -5,6 +5,7 @@ import { AppRoutes } from "./App";
 import { SessionProvider } from "./app/auth";
 import { CartProvider } from "./app/cart";
 import { ApiProvider, ConfigProvider } from "./app/context";
+import { LiveOrdersProvider } from "./app/liveOrders";
 import { loadConfig, type AppConfig } from "./lib/config";
 import "./styles.css";
 
@@ -88,9 +89,11 @@ function Boot() {
       <BrowserRouter>
         <SessionProvider config={config}>
           <ApiProvider>
-            <CartProvider>
-              <AppRoutes />
-            </CartProvider>
+            <LiveOrdersProvider>
+              <CartProvider>
+                <AppRoutes />
+              </CartProvider>
+            </LiveOrdersProvider>
           </ApiProvider>
         </SessionProvider>
       </BrowserRouter>

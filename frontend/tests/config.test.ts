@@ -24,6 +24,22 @@ describe("config.json", () => {
     expect(() => parseConfig({ ...good, oidc: { ...good.oidc, logoutUrl: 5 } })).toThrow(/logoutUrl/);
   });
 
+  it("given a ws or wss URL as wsUrl, when parsed, then it is kept; without one there is none", () => {
+    expect(parseConfig({ ...good, wsUrl: "ws://127.0.0.1:3003" }).wsUrl).toBe("ws://127.0.0.1:3003");
+    const aws = "wss://abc123.execute-api.eu-west-1.amazonaws.com/prod";
+    expect(parseConfig({ ...good, wsUrl: aws }).wsUrl).toBe(aws);
+    expect(parseConfig(good)).not.toHaveProperty("wsUrl");
+    expect(parseConfig({ ...good, wsUrl: null })).not.toHaveProperty("wsUrl");
+  });
+
+  it("given a wsUrl that is not a WebSocket URL, when parsed, then the error names wsUrl", () => {
+    expect(() => parseConfig({ ...good, wsUrl: "" })).toThrow(/wsUrl/);
+    expect(() => parseConfig({ ...good, wsUrl: 3003 })).toThrow(/wsUrl/);
+    expect(() => parseConfig({ ...good, wsUrl: "not a url" })).toThrow(/"wsUrl" must be a URL/);
+    expect(() => parseConfig({ ...good, wsUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/prod" })).toThrow(/ws:\/\/ or wss:\/\//);
+    expect(() => parseConfig({ ...good, wsUrl: "ws://127.0.0.1:3003/?token=x" })).toThrow(/no query/);
+  });
+
   it("given the server answers 404 or not JSON, when loaded, then a ConfigError says so", async () => {
     await expect(loadConfig(async () => new Response("nope", { status: 404 }))).rejects.toThrow(/HTTP 404/);
     await expect(loadConfig(async () => new Response("<html>", { status: 200 }))).rejects.toThrow(/not valid JSON/);

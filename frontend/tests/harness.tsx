@@ -5,6 +5,7 @@ import { createApi } from "../src/api/client";
 import { StaticSessionProvider, type Session } from "../src/app/auth";
 import { CartProvider } from "../src/app/cart";
 import { ApiProvider, ConfigProvider } from "../src/app/context";
+import { LiveOrdersProvider } from "../src/app/liveOrders";
 import type { AppConfig } from "../src/lib/config";
 
 export const API = "http://api.test";
@@ -82,21 +83,29 @@ function LocationProbe() {
 
 export function renderApp(
   ui: ReactNode,
-  { path = "/", route = "*", api, user = session() }: { path?: string; route?: string; api: ReturnType<typeof fakeApi>; user?: Session },
+  {
+    path = "/",
+    route = "*",
+    api,
+    user = session(),
+    config = CONFIG,
+  }: { path?: string; route?: string; api: ReturnType<typeof fakeApi>; user?: Session; config?: AppConfig },
 ) {
   const client = createApi(API, user.idToken, api.fetch);
   return render(
-    <ConfigProvider config={CONFIG}>
+    <ConfigProvider config={config}>
       <MemoryRouter initialEntries={[path]}>
         <StaticSessionProvider session={user}>
           <ApiProvider api={client}>
-            <CartProvider>
-              <Routes>
-                <Route path={route} element={ui} />
-                <Route path="*" element={<p>elsewhere</p>} />
-              </Routes>
-              <LocationProbe />
-            </CartProvider>
+            <LiveOrdersProvider>
+              <CartProvider>
+                <Routes>
+                  <Route path={route} element={ui} />
+                  <Route path="*" element={<p>elsewhere</p>} />
+                </Routes>
+                <LocationProbe />
+              </CartProvider>
+            </LiveOrdersProvider>
           </ApiProvider>
         </StaticSessionProvider>
       </MemoryRouter>

@@ -10,6 +10,11 @@ export interface OidcConfig {
 export interface AppConfig {
   apiUrl: string;
   oidc: OidcConfig;
+  /**
+   * The WebSocket API that pushes order status (`ws://` or `wss://`, with the stage's path in AWS). Optional:
+   * without it the order pages show what the API answered and update on reload only.
+   */
+  wsUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -18,6 +23,21 @@ function nonEmptyString(value: unknown, name: string): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new ConfigError(`config.json: "${name}" must be a non-empty string`);
   }
+  return value;
+}
+
+/** A ws:// or wss:// URL without query or fragment (the token is added as the query at connect time). */
+function webSocketUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('config.json: "wsUrl" must be a URL');
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new ConfigError('config.json: "wsUrl" must start with ws:// or wss://');
+  }
+  if (url.search || url.hash) throw new ConfigError('config.json: "wsUrl" must have no query or fragment');
   return value;
 }
 
@@ -38,6 +58,9 @@ export function parseConfig(raw: unknown): AppConfig {
   };
   if (o.logoutUrl !== undefined && o.logoutUrl !== null) {
     config.oidc.logoutUrl = nonEmptyString(o.logoutUrl, "oidc.logoutUrl");
+  }
+  if (data.wsUrl !== undefined && data.wsUrl !== null) {
+    config.wsUrl = webSocketUrl(nonEmptyString(data.wsUrl, "wsUrl"));
   }
   return config;
 }

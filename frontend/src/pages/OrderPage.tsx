@@ -3,6 +3,7 @@ import { Link, useLocation, useParams } from "react-router";
 import { call, type Order } from "../api/client";
 import { useSession } from "../app/auth";
 import { useApi } from "../app/context";
+import { LiveAnnouncement, useLiveOrders } from "../app/liveOrders";
 import { ErrorMessage, Loading, Money, NeedsSignIn, Page } from "../components/common";
 import { ApiError, describeError } from "../lib/problem";
 import { useAsync } from "../lib/useAsync";
@@ -29,6 +30,9 @@ export function OrderPage() {
   const [updated, setUpdated] = useState<Order | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const answered = updated && updated.id === loaded.data?.id ? updated : loaded.data;
+  // A status pushed over the WebSocket shows at once when it is newer than what the API answered.
+  const { live, announcement } = useLiveOrders(answered ? [answered] : []);
 
   if (!session.signedIn) {
     return <Page title="Order">{session.loading ? <Loading /> : <NeedsSignIn what="see this order" />}</Page>;
@@ -46,8 +50,8 @@ export function OrderPage() {
     }
     return <ErrorMessage error={loaded.error} onRetry={loaded.reload} />;
   }
-  const order = updated && updated.id === loaded.data?.id ? updated : loaded.data;
-  if (!order) return null;
+  if (!answered) return null;
+  const order = live(answered);
 
   async function act(run: () => Promise<Order>, done: string) {
     setBusy(true);
@@ -84,6 +88,7 @@ export function OrderPage() {
 
   return (
     <Page title={`Order ${order.id.slice(0, 8)}`}>
+      <LiveAnnouncement text={announcement} />
       {placed && !message ? (
         <p className="alert alert-success" role="status">
           Thank you! Your order is placed.

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { call, type Order } from "../api/client";
 import { useSession } from "../app/auth";
 import { useApi } from "../app/context";
+import { LiveAnnouncement, useLiveOrders } from "../app/liveOrders";
 import { ErrorMessage, Loading, Money, NeedsSignIn, Page } from "../components/common";
 
 export const STATUS_LABELS: Record<Order["status"], string> = {
@@ -24,6 +25,7 @@ export function OrdersPage() {
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const { live, announcement } = useLiveOrders(orders);
 
   const loadPage = useCallback(
     async (after?: string) => {
@@ -51,9 +53,10 @@ export function OrdersPage() {
   }
   return (
     <Page title="Your orders">
+      <LiveAnnouncement text={announcement} />
       {orders.length > 0 ? (
         <ul className="orders" aria-label="Order list">
-          {orders.map((o) => (
+          {orders.map(live).map((o) => (
             <li key={o.id} className="order-row">
               <Link to={`/orders/${encodeURIComponent(o.id)}`}>Order of {formatDate(o.created_at)}</Link>
               <span className={`status status-${o.status.toLowerCase()}`}>{STATUS_LABELS[o.status]}</span>
