@@ -34,7 +34,13 @@ def _iso_3166_1(code: str) -> str:
     return code
 
 
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(_iso_3166_1)]
+# The schema lists the codes, so clients and fuzzers see the rule the validator applies.
+Country = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    AfterValidator(_iso_3166_1),
+    Field(json_schema_extra={"enum": sorted(ISO_3166_1_ALPHA_2)}),
+]
 OrderStatus = Literal["PLACED", "CANCELLED", "SHIPPED", "DELIVERED"]
 PLACED: OrderStatus = "PLACED"
 CANCELLED: OrderStatus = "CANCELLED"

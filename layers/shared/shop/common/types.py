@@ -3,10 +3,19 @@
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from shop.common.currencies import ISO_4217_CODES
 from shop.common.errors import ShopError
@@ -50,14 +59,36 @@ def id_in_path(not_found: Callable[[str], ShopError]) -> BeforeValidator:
 # and Indic scripts and emoji sequences need; and, in multi-line text only, tab, line feed and carriage return.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _JOINERS = frozenset("\u200c\u200d")
+_MULTI_LINE_CONTROLS = frozenset("\t\n\r")
+# The same rule as a JSON Schema pattern, so the OpenAPI document states it and clients and fuzzers can honour it:
+# the refused characters of the Basic Multilingual Plane (Unicode 15.1, Python 3.13's), as ranges. Format
+# characters beyond it (tags, musical formatting) are refused by the check all the same; a pattern with them
+# would need ECMA-262's "u" flag, which JSON Schema patterns do not carry. A unit test recomputes both lists.
+_REFUSED_IN_BMP = (
+    "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b"
+    "\\u200e-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
+)
+_TAB_LF_CR = "\\u0009\\u000a\\u000d"
+SINGLE_LINE_PATTERN = f"^[^{_REFUSED_IN_BMP}]*$"
+# Multi-line text: the same ranges minus tab, line feed and carriage return.
+MULTI_LINE_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b-\\u000c\\u000e-\\u001f" + _REFUSED_IN_BMP.removeprefix("\\u0000-\\u001f") + "]*$"
+)
 
 
-def _visible_text(allowed: frozenset[str]) -> BeforeValidator:
-    def check(value: object) -> object:
+@dataclass(frozen=True)
+class VisibleText:
+    """Annotation for free text: refuses the characters above with an error naming the character, and documents
+    the rule in the JSON Schema as a pattern."""
+
+    allowed: frozenset[str]
+    pattern: str
+
+    def check(self, value: object) -> object:
         # Before stripping, so that a control at either end is refused rather than silently dropped.
         if isinstance(value, str):
             for character in value:
-                if unicodedata.category(character) in _REFUSED_CATEGORIES and character not in allowed:
+                if unicodedata.category(character) in _REFUSED_CATEGORIES and character not in self.allowed:
                     name = unicodedata.name(character, "a control character")
                     raise PydanticCustomError(
                         "text_character",
@@ -66,10 +97,22 @@ def _visible_text(allowed: frozenset[str]) -> BeforeValidator:
                     )
         return value
 
-    return BeforeValidator(check)
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", self.pattern)
+        return json_schema
 
 
-SINGLE_LINE = _visible_text(_JOINERS)
-MULTI_LINE = _visible_text(_JOINERS | frozenset("\t\n\r"))
+SINGLE_LINE = VisibleText(_JOINERS, SINGLE_LINE_PATTERN)
+MULTI_LINE = VisibleText(_JOINERS | _MULTI_LINE_CONTROLS, MULTI_LINE_PATTERN)
 PriceCents = Annotated[int, Field(strict=True, ge=0, le=MAX_PRICE_CENTS)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
+# The schema lists the codes, so clients and fuzzers see the rule the validator applies.
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    AfterValidator(_iso_4217),
+    Field(json_schema_extra={"enum": sorted(ISO_4217_CODES)}),
+]
