@@ -37,8 +37,8 @@ def _now() -> datetime:
 
 def order_id_for(user_id: str, idempotency_key: str) -> str:
     """The order id of the caller's checkout under this Idempotency-Key: the same on every retry, so a
-    checkout that committed but whose idempotency record was lost (the function died, the record expired)
-    finds its own order instead of placing a second one. A UUID4 in form (version and variant bits set),
+    checkout that committed but whose answer was lost (the function died, the client gave up) finds its own
+    order instead of placing a second one. A UUID4 in form (version and variant bits set),
     as OrderId requires; JSON keeps the pair unambiguous whatever characters the user id holds."""
     digest = hashlib.sha256(json.dumps([user_id, idempotency_key]).encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
@@ -140,9 +140,9 @@ def checkout(
     back_off: Callable[[int], None] = back_off,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Order:
-    """place_order, answering 503 (CheckoutUnavailable) when the table cannot be read or written. That is
-    safe to retry with the same key: if the transaction did commit, the retry answers its order. Failures
-    (409, 422) leave nothing behind, so a retry after one runs afresh."""
+    """place_order, failing with CheckoutUnavailable when the table cannot be read or written. A retry with
+    the same key is safe: if the transaction did commit, the retry answers its order. Refusals (out of stock,
+    an empty cart) leave nothing behind, so a retry after one runs afresh."""
     try:
         return place_order(request, store, clock, back_off, monotonic, on_placed=on_placed)
     except StoreUnavailable as error:
