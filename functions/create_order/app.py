@@ -9,20 +9,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.commerce.checkout import checkout, checkout_idempotency
+from shop.commerce.checkout import checkout
 from shop.commerce.errors import CartEmpty, MixedCurrencies, OutOfStock
 from shop.commerce.metrics import order_placed
 from shop.commerce.models import CheckoutBody, CheckoutRequest, IdempotencyKey, Order
-from shop.commerce.wiring import checkout_records, commerce_store
+from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
 from shop.common.problems import answers, problem_type_of
 from shop.common.resolver import create_resolver, operation
-from shop.common.settings import idempotency_settings, table_settings
+from shop.common.settings import table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
 table_settings()
-idempotency_settings()
 tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
@@ -36,8 +35,8 @@ app = create_resolver(signed_in=True)
         description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
     ),
 )
-# Its own subsegment: the idempotency records, the reads and the transaction with its retries. Never the
-# returned order in the trace: it holds the customer's address.
+# Its own subsegment: the reads and the transaction with its retries. Never the returned order in the trace:
+# it holds the customer's address.
 @tracer.capture_method(capture_response=False)
 def post_order(
     body: Annotated[CheckoutBody, Body()],
@@ -48,8 +47,8 @@ def post_order(
         user_id=caller.user_id, idempotency_key=idempotency_key, shipping_address=body.shipping_address
     )
     try:
-        # Counted inside checkout's idempotent part: a replayed key answers the order without placing it again.
-        order = checkout(request, commerce_store(), checkout_records(), checkout_idempotency(), on_placed=order_placed)
+        # Counted only when this request committed the order: a replayed key answers it without placing it again.
+        order = checkout(request, commerce_store(), on_placed=order_placed)
     except (OutOfStock, CartEmpty, MixedCurrencies) as rejected:
         count("CheckoutRejected", reason=problem_type_of(rejected).slug)
         raise
@@ -65,6 +64,4 @@ def post_order(
 @tracer.capture_lambda_handler(capture_response=False)  # orders carry the customer's address
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # An in-progress record then expires with this invocation, so a timed-out checkout can be retried.
-    checkout_idempotency().register_lambda_context(context)
     return app.resolve(event, context)

@@ -1,15 +1,8 @@
-"""In-memory stand-ins for commerce's ports (the table, the idempotency records), for service unit tests."""
+"""In-memory stand-ins for commerce's ports (the table), for service unit tests."""
 
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyItemAlreadyExistsError,
-    IdempotencyItemNotFoundError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from shop.catalog.models import Product
 from shop.commerce.errors import (
@@ -70,7 +63,8 @@ class FakeCommerceStore:
             self.cart_changes_before_place -= 1
             raise WriteConflict("cart changed")
         if order.id in self.orders:
-            raise OrderExists(order.id)
+            # As the transaction answers: with the stored order (ReturnValuesOnConditionCheckFailure).
+            raise OrderExists(order.id, self.orders[order.id])
         if self.transaction_conflicts:
             self.transaction_conflicts -= 1
             raise TransactionConflict("transaction conflict")
@@ -128,28 +122,3 @@ class FakeCommerceStore:
             raise InvalidTransition(order_id, current.status, target)
         self.orders[order_id] = current.model_copy(update={"status": target, "updated_at": now})
         return self.orders[order_id]
-
-
-class InMemoryIdempotencyStore(BasePersistenceLayer):
-    """Powertools' persistence contract in a dict, as its DynamoDB layer keeps it in a table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: dict[str, DataRecord] = {}
-
-    def _get_record(self, idempotency_key: str) -> DataRecord:
-        if idempotency_key not in self.records:
-            raise IdempotencyItemNotFoundError
-        return self.records[idempotency_key]
-
-    def _put_record(self, data_record: DataRecord) -> None:
-        existing = self.records.get(data_record.idempotency_key)
-        if existing is not None and not existing.is_expired:
-            raise IdempotencyItemAlreadyExistsError
-        self.records[data_record.idempotency_key] = data_record
-
-    def _update_record(self, data_record: DataRecord) -> None:
-        self.records[data_record.idempotency_key] = data_record
-
-    def _delete_record(self, data_record: DataRecord) -> None:
-        self.records.pop(data_record.idempotency_key, None)

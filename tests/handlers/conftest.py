@@ -21,8 +21,6 @@ from moto import mock_aws
 import shop.common.observability
 from devstack.template import create_table_requests, load_template
 from shop.catalog.wiring import product_store
-from shop.commerce.checkout import checkout_idempotency
-from shop.commerce.idempotency import idempotency_store
 from shop.commerce.wiring import commerce_store
 from shop.common.clients import dynamodb_client
 from shop.common.settings import cursor_settings, idempotency_settings, table_settings, token_settings
@@ -61,8 +59,6 @@ def _clear_caches() -> None:
         idempotency_settings,
         product_store,
         commerce_store,
-        checkout_idempotency,
-        idempotency_store,
     ):
         cached.cache_clear()
 

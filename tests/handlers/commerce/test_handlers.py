@@ -5,11 +5,11 @@ from datetime import datetime
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from pydantic import ValidationError
 
 from shop.common.clients import dynamodb_client
 from tests.handlers.conftest import (
-    IDEMPOTENCY_TABLE_NAME,
     TABLE_NAME,
     as_user,
     assert_problem,
@@ -579,12 +579,12 @@ def test_given_unknown_order_when_updating_status_then_404(invoke):
     assert_problem(invoke("update_order_status", status_update(UNKNOWN_ID, "SHIPPED")), 404, "order-not-found")
 
 
-def test_given_missing_idempotency_table_name_when_cold_starting_checkout_then_import_fails_loudly(table, monkeypatch):
-    from shop.common.settings import idempotency_settings
+def test_given_missing_table_name_when_cold_starting_checkout_then_import_fails_loudly(table, monkeypatch):
+    from shop.common.settings import table_settings
 
-    monkeypatch.delenv("IDEMPOTENCY_TABLE_NAME")
-    idempotency_settings.cache_clear()
-    with pytest.raises(ValidationError, match="IDEMPOTENCY_TABLE_NAME"):
+    monkeypatch.delenv("TABLE_NAME")
+    table_settings.cache_clear()
+    with pytest.raises(ValidationError, match="TABLE_NAME"):
         load_function("create_order")
 
 
@@ -702,19 +702,11 @@ def test_given_product_deleted_between_read_and_commit_then_its_line_drops_out_n
     assert product_raw(kettle["id"]) is None and product_item(mug["id"]) == (4, 2)
 
 
-def clear_idempotency_records():
-    """What a lost record looks like: the function died after its commit, or the record expired."""
-    client = boto3.client("dynamodb")
-    for item in client.scan(TableName=IDEMPOTENCY_TABLE_NAME)["Items"]:
-        client.delete_item(TableName=IDEMPOTENCY_TABLE_NAME, Key={"id": item["id"]})
-
-
 @pytest.mark.parametrize("refilled", [True, False])
-def test_given_committed_checkout_whose_idempotency_record_is_lost_when_retried_then_same_order_nothing_changes(
+def test_given_committed_checkout_whose_answer_was_lost_when_retried_then_same_order_nothing_changes(
     invoke, order, add, refilled
 ):
     placed, product = order
-    clear_idempotency_records()
     if refilled:
         add(product["id"], 1)
     response = checkout(invoke)
@@ -725,12 +717,48 @@ def test_given_committed_checkout_whose_idempotency_record_is_lost_when_retried_
     assert [o["id"] for o in body_of(invoke("list_orders", at("list_orders")))["items"]] == [placed["id"]]
 
 
-def test_given_idempotency_table_unavailable_when_checking_out_then_503_and_nothing_changes(invoke, new_product, add):
+def unreachable(monkeypatch, operation, after_sending=False):
+    """DynamoDB failing `operation` on the functions' client as botocore reports it once its own retries are
+    spent: throttled before anything was done, or (after_sending) a read timeout after the request went
+    through, so the write took effect but its answer was lost."""
+    client = dynamodb_client()
+    name = {"GetItem": "get_item", "TransactWriteItems": "transact_write_items"}[operation]
+    real = getattr(client, name)
+
+    def failing(**kwargs):
+        if after_sending:
+            real(**kwargs)
+            raise ReadTimeoutError(endpoint_url="http://dynamodb")
+        raise client.exceptions.ProvisionedThroughputExceededException(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}, operation
+        )
+
+    monkeypatch.setattr(client, name, failing)
+
+
+def test_given_table_throttling_reads_when_checking_out_then_503_and_nothing_changes(
+    invoke, new_product, add, monkeypatch
+):
     product = new_product(stock=5)
     add(product["id"], 1)
-    boto3.client("dynamodb").delete_table(TableName=IDEMPOTENCY_TABLE_NAME)
-    assert_problem(checkout(invoke), 503, "checkout-unavailable")
+    with monkeypatch.context() as patched:
+        unreachable(patched, "GetItem")
+        assert_problem(checkout(invoke), 503, "checkout-unavailable")
     assert product_item(product["id"]) == (5, 1) and cart_lines(invoke) == {product["id"]: 1}
+
+
+def test_given_checkout_committed_but_its_answer_lost_when_retried_with_same_key_then_503_then_the_one_order(
+    invoke, new_product, add, monkeypatch
+):
+    product = new_product(stock=5)
+    add(product["id"], 2)
+    with monkeypatch.context() as patched:
+        unreachable(patched, "TransactWriteItems", after_sending=True)
+        assert_problem(checkout(invoke), 503, "checkout-unavailable")
+    response = checkout(invoke)
+    assert response["statusCode"] == 201, response
+    assert product_item(product["id"]) == (3, 2) and cart_lines(invoke) == {}
+    assert [o["id"] for o in body_of(invoke("list_orders", at("list_orders")))["items"]] == [body_of(response)["id"]]
 
 
 def transaction_conflicts(monkeypatch, times):
@@ -880,10 +908,7 @@ def test_given_placed_order_when_key_replayed_then_order_placed_not_counted_agai
     assert values(metrics, "OrdersPlaced") == [] and values(metrics, "OrderValue") == []
 
 
-def test_given_placed_order_whose_idempotency_record_is_lost_when_retried_then_not_counted_again(
-    invoke, order, published
-):
-    clear_idempotency_records()
+def test_given_placed_order_and_its_emptied_cart_when_key_replayed_then_not_counted_again(invoke, order, published):
     published()
     assert checkout(invoke)["statusCode"] == 201
     assert values(published(), "OrdersPlaced") == []
@@ -955,3 +980,65 @@ def test_given_unknown_product_or_anonymous_caller_when_putting_cart_line_then_n
     assert_problem(invoke("delete_cart_item", at("delete_cart_item", groups=None, product_id=UNKNOWN_ID)), 401)
     metrics = published()
     assert values(metrics, "CartItemsAdded") == [] and values(metrics, "CartItemsRemoved") == []
+
+
+# DynamoDB round trips per checkout: a count of requests sent (botocore's before-send, once per HTTP request,
+# retries included), not a timing. Every path of POST /orders must take at most 3.
+
+MAX_CHECKOUT_ROUND_TRIPS = 3
+
+
+@pytest.fixture
+def round_trips():
+    """The DynamoDB operations the functions send from now on, in order (the shared client, as the functions
+    use it)."""
+    sent = []
+
+    def record(event_name, **_):
+        sent.append(event_name.rsplit(".", 1)[-1])
+
+    client = dynamodb_client()
+    client.meta.events.register("before-send.dynamodb.*", record)
+    yield sent
+    client.meta.events.unregister("before-send.dynamodb.*", record)
+
+
+def checkout_counted(invoke, round_trips, **kwargs):
+    round_trips.clear()
+    response = checkout(invoke, **kwargs)
+    return response, list(round_trips)
+
+
+def test_given_cart_when_checking_out_then_at_most_3_round_trips(invoke, new_product, add, round_trips):
+    add(new_product(stock=5)["id"], 2)
+    add(new_product(name="Mug", stock=5)["id"], 1)
+    response, sent = checkout_counted(invoke, round_trips)
+    assert response["statusCode"] == 201, response
+    assert len(sent) <= MAX_CHECKOUT_ROUND_TRIPS, sent
+
+
+@pytest.mark.parametrize("refilled", [False, True], ids=["emptied-cart", "refilled-cart"])
+def test_given_placed_order_when_replayed_then_at_most_3_round_trips(invoke, order, add, round_trips, refilled):
+    placed, product = order
+    if refilled:
+        add(product["id"], 1)
+    response, sent = checkout_counted(invoke, round_trips)
+    assert response["statusCode"] == 201 and body_of(response) == placed
+    assert len(sent) <= MAX_CHECKOUT_ROUND_TRIPS, sent
+    other, sent = checkout_counted(invoke, round_trips, address={**ADDRESS, "line1": "2 Main St"})
+    assert_problem(other, 409, "idempotency-key-reused")
+    assert len(sent) <= MAX_CHECKOUT_ROUND_TRIPS, sent
+
+
+@pytest.mark.parametrize(("reason", "status"), [("out-of-stock", 409), ("cart-empty", 422), ("mixed-currencies", 422)])
+def test_given_cart_that_cannot_be_ordered_when_checking_out_then_refused_in_at_most_3_round_trips(
+    invoke, new_product, add, round_trips, reason, status
+):
+    if reason == "out-of-stock":
+        add(new_product(stock=1)["id"], 2)
+    elif reason == "mixed-currencies":
+        add(new_product()["id"], 1)
+        add(new_product(name="Euro", currency="EUR")["id"], 1)
+    response, sent = checkout_counted(invoke, round_trips)
+    assert_problem(response, status, reason)
+    assert len(sent) <= MAX_CHECKOUT_ROUND_TRIPS, sent

@@ -1,7 +1,6 @@
 """Checkout tells of an order it placed, once, and never of one it only answered again."""
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 from shop.catalog import service as products
 from shop.catalog.models import ProductCreate
@@ -9,7 +8,6 @@ from shop.commerce import carts
 from shop.commerce import checkout as checkouts
 from shop.commerce.errors import OutOfStock
 from shop.commerce.models import CheckoutRequest, ShippingAddress
-from tests.doubles.commerce import InMemoryIdempotencyStore
 
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
 
@@ -64,18 +62,9 @@ def test_given_short_stock_when_placing_then_not_told(store, clock, cart):
     assert placed == []
 
 
-class Invocation:
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 def test_given_checkout_when_replayed_with_its_key_then_told_of_the_first_only(store, clock, cart):
-    config = IdempotencyConfig(
-        event_key_jmespath="[user_id, idempotency_key]", payload_validation_jmespath="shipping_address"
-    )
-    config.register_lambda_context(Invocation())
-    persistence, placed = InMemoryIdempotencyStore(), []
-    first = checkouts.checkout(request(), store=store, persistence=persistence, config=config, on_placed=placed.append)
+    placed = []
+    first = checkouts.checkout(request(), store=store, on_placed=placed.append, clock=clock)
     carts.set_cart_line("ada", cart.id, 1, store=store, clock=clock)
-    replay = checkouts.checkout(request(), store=store, persistence=persistence, config=config, on_placed=placed.append)
+    replay = checkouts.checkout(request(), store=store, on_placed=placed.append, clock=clock)
     assert replay == first and placed == [first]

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from pydantic import TypeAdapter
 
 from shop.catalog import service as products
@@ -18,14 +17,15 @@ from shop.commerce.errors import (
     IdempotencyKeyReused,
     InvalidTransition,
     MixedCurrencies,
+    OrderExists,
     OrderNotFound,
     OutOfStock,
-    RequestInProgress,
+    StoreUnavailable,
     TooManyConflicts,
 )
 from shop.commerce.models import MAX_CART_LINES, CheckoutRequest, OrderId, ShippingAddress
 from shop.common.errors import InvalidCursor, WriteConflict
-from tests.doubles.commerce import FakeCommerceStore, InMemoryIdempotencyStore
+from tests.doubles.commerce import FakeCommerceStore
 
 KEY = b"service-tests-cursor-signing-key-0123456789"
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
@@ -239,7 +239,7 @@ def test_given_user_and_key_then_order_id_is_a_stable_uuid4_of_both():
 
 
 @pytest.mark.parametrize("refilled", [True, False])
-def test_given_committed_checkout_when_run_again_without_its_idempotency_record_then_same_order_nothing_changes(
+def test_given_committed_checkout_whose_answer_was_lost_when_run_again_then_same_order_nothing_changes(
     store, clock, refilled
 ):
     kettle = new_product(store, clock, stock=4)
@@ -342,98 +342,122 @@ def test_given_cart_store_conflicting_then_every_cart_operation_answers_too_many
         carts.remove_cart_line("ada", "0b4c7a1e-3f6d-4a5b-9c8d-000000000000", store=changing, clock=clock)
 
 
-# Idempotent checkout
+# Idempotent checkout: the order is the record of its key
 
 
-class Invocation:
-    """A Lambda context: Powertools ends an in-progress record when the invocation would time out."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+def checkout(store, req, clock):
+    return checkouts.checkout(req, store=store, clock=clock)
 
 
-@pytest.fixture
-def idempotency():
-    config = IdempotencyConfig(
-        event_key_jmespath="[user_id, idempotency_key]", payload_validation_jmespath="shipping_address"
-    )
-    config.register_lambda_context(Invocation())
-    return InMemoryIdempotencyStore(), config
-
-
-def checkout(store, idempotency, req):
-    persistence, config = idempotency
-    return checkouts.checkout(req, store=store, persistence=persistence, config=config)
-
-
-def test_given_same_key_and_body_when_checking_out_twice_then_same_order_and_one_decrement(store, clock, idempotency):
+def test_given_same_key_and_body_when_checking_out_twice_then_same_order_and_one_decrement(store, clock):
     kettle = new_product(store, clock, stock=4)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
-    first = checkout(store, idempotency, request())
+    first = checkout(store, request(), clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)  # a new cart must not be ordered by a replay
-    second = checkout(store, idempotency, request())
+    second = checkout(store, request(), clock)
     assert second == first
     assert len(store.orders) == 1 and store.catalog.products[kettle.id].stock == 3
 
 
-def test_given_same_key_and_other_body_when_checking_out_then_key_reused(store, clock, idempotency):
+def test_given_same_key_and_other_body_when_checking_out_then_key_reused(store, clock):
     kettle = new_product(store, clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
-    checkout(store, idempotency, request())
+    checkout(store, request(), clock)
     with pytest.raises(IdempotencyKeyReused):
-        checkout(store, idempotency, request(address=OTHER_ADDRESS))
+        checkout(store, request(address=OTHER_ADDRESS), clock)
 
 
-def test_given_same_key_from_two_users_then_two_orders(store, clock, idempotency):
+def test_given_same_key_from_two_users_then_two_orders(store, clock):
     kettle = new_product(store, clock)
     for user in ("ada", "bob"):
         carts.set_cart_line(user, kettle.id, 1, store=store, clock=clock)
-    ada, bob = checkout(store, idempotency, request("ada")), checkout(store, idempotency, request("bob"))
+    ada, bob = checkout(store, request("ada"), clock), checkout(store, request("bob"), clock)
     assert ada.id != bob.id and (ada.user_id, bob.user_id) == ("ada", "bob")
 
 
-def test_given_failed_checkout_when_retried_with_same_key_then_it_runs_again(store, clock, idempotency):
+def test_given_failed_checkout_when_retried_with_same_key_then_it_runs_again(store, clock):
     kettle = new_product(store, clock)
     with pytest.raises(CartEmpty):
-        checkout(store, idempotency, request())
+        checkout(store, request(), clock)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
-    assert checkout(store, idempotency, request()).status == "PLACED"
+    assert checkout(store, request(), clock).status == "PLACED"
 
 
-def test_given_checkout_in_progress_when_same_key_arrives_then_request_in_progress(store, clock, idempotency):
-    persistence, config = idempotency
-    kettle = new_product(store, clock)
+def test_given_checkout_in_progress_when_same_key_arrives_then_both_answer_one_order_and_one_decrement(store, clock):
+    kettle = new_product(store, clock, stock=4)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
-    seen = []
+    overlapping = []
 
     class ReentrantStore(FakeCommerceStore):
+        """The same key arrives between the first checkout's reads and its transaction, and commits first."""
+
+        arrived = False
+
         def place(self, order, cart_revision, now):
-            with pytest.raises(RequestInProgress):  # the same key, while the first is still running
-                checkouts.checkout(request(), store=self, persistence=persistence, config=config)
-            seen.append(order.id)
+            if not self.arrived:
+                self.arrived = True
+                overlapping.append(checkouts.checkout(request(), store=self, clock=clock))
             super().place(order, cart_revision, now)
 
     reentrant = ReentrantStore(store.catalog)
     reentrant.carts = store.carts
-    assert checkout(reentrant, idempotency, request()).id == seen[0]
+    first = checkout(reentrant, request(), clock)
+    assert overlapping == [first] and list(reentrant.orders) == [first.id]
+    assert store.catalog.products[kettle.id].stock == 3
 
 
-class BrokenIdempotencyStore(InMemoryIdempotencyStore):
-    """The idempotency table unreachable: every record write fails as boto3 would."""
-
-    def _put_record(self, data_record):
-        raise ConnectionError("idempotency table unreachable")
-
-
-def test_given_idempotency_records_unavailable_when_checking_out_then_checkout_unavailable_and_nothing_placed(
-    store, clock, idempotency
-):
-    _, config = idempotency
+def test_given_order_exists_without_the_stored_order_in_the_answer_then_it_is_read_and_answered(store, clock):
     kettle = new_product(store, clock, stock=4)
     carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    first = checkout(store, request(), clock)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+
+    class Bare(FakeCommerceStore):
+        """A transaction answer that names the taken id but does not carry the order."""
+
+        def place(self, order, cart_revision, now):
+            if order.id in self.orders:
+                raise OrderExists(order.id)
+            super().place(order, cart_revision, now)
+
+    bare = Bare(store.catalog)
+    bare.carts, bare.orders = store.carts, store.orders
+    assert checkout(bare, request(), clock) == first
+    with pytest.raises(IdempotencyKeyReused):
+        checkout(bare, request(address=OTHER_ADDRESS), clock)
+
+
+class UnreachableStore(FakeCommerceStore):
+    """DynamoDB unreachable at `failing` (after botocore's retries), as the adapter reports it."""
+
+    def __init__(self, failing, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.failing = failing
+
+    def get_cart(self, user_id):
+        if self.failing == "read":
+            raise StoreUnavailable("could not connect")
+        return super().get_cart(user_id)
+
+    def place(self, order, cart_revision, now):
+        if self.failing == "commit-lost":  # committed, but the answer never arrived
+            super().place(order, cart_revision, now)
+        raise StoreUnavailable("read timeout")
+
+
+@pytest.mark.parametrize("failing", ["read", "commit-lost"])
+def test_given_table_unreachable_when_checking_out_then_checkout_unavailable_and_a_retry_places_at_most_once(
+    store, clock, failing
+):
+    kettle = new_product(store, clock, stock=4)
+    carts.set_cart_line("ada", kettle.id, 1, store=store, clock=clock)
+    unreachable = UnreachableStore(failing, store.catalog)
+    unreachable.carts, unreachable.orders = store.carts, store.orders
     with pytest.raises(CheckoutUnavailable):
-        checkouts.checkout(request(), store=store, persistence=BrokenIdempotencyStore(), config=config)
-    assert store.orders == {} and store.catalog.products[kettle.id].stock == 4
+        checkout(unreachable, request(), clock)
+    assert len(store.orders) == (1 if failing == "commit-lost" else 0)
+    retried = checkout(store, request(), clock)  # the same key, once the table answers again
+    assert list(store.orders) == [retried.id] and store.catalog.products[kettle.id].stock == 3
 
 
 # Reading, cancelling, fulfilment

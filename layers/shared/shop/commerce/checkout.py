@@ -1,4 +1,9 @@
-"""Checkout rules: a cart becomes an order at most once per (user, Idempotency-Key)."""
+"""Checkout rules: a cart becomes an order at most once per (user, Idempotency-Key).
+
+The order is its own idempotency record: its id derives from the caller and their key, and the checkout
+transaction puts it only if that id is new. A replay (the same key again, at once or days later, after a
+timeout or a lost answer) finds that order and answers it; it never places a second one.
+"""
 
 import hashlib
 import json
@@ -6,8 +11,6 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
-from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -18,7 +21,7 @@ from shop.commerce.errors import (
     MixedCurrencies,
     OrderExists,
     OrderNotFound,
-    RequestInProgress,
+    StoreUnavailable,
 )
 from shop.commerce.models import PLACED, CheckoutRequest, Order, OrderLine, total_of
 from shop.commerce.ports import OrderStore
@@ -27,11 +30,6 @@ from shop.common.errors import WriteConflict
 
 logger = Logger()
 
-if TYPE_CHECKING:
-    # Imported where used at run time: only checkout pays for Powertools' idempotency at cold start.
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -39,11 +37,20 @@ def _now() -> datetime:
 
 def order_id_for(user_id: str, idempotency_key: str) -> str:
     """The order id of the caller's checkout under this Idempotency-Key: the same on every retry, so a
-    checkout that committed but whose idempotency record was lost (the function died, the record expired)
-    finds its own order instead of placing a second one. A UUID4 in form (version and variant bits set),
+    checkout that committed but whose answer was lost (the function died, the client gave up) finds its own
+    order instead of placing a second one. A UUID4 in form (version and variant bits set),
     as OrderId requires; JSON keeps the pair unambiguous whatever characters the user id holds."""
     digest = hashlib.sha256(json.dumps([user_id, idempotency_key]).encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def _replayed(order: Order, request: CheckoutRequest) -> Order:
+    """The order this (user, Idempotency-Key) placed before, as the answer to `request`: the same body
+    (the shipping address, as validated) gets it back; another body is a reused key."""
+    # Another user's order would take a SHA-256 collision; never hand it out all the same: a new key works.
+    if order.user_id != request.user_id or order.shipping_address != request.shipping_address:
+        raise IdempotencyKeyReused()
+    return order
 
 
 def _placed_before(store: OrderStore, order_id: str, request: CheckoutRequest) -> Order | None:
@@ -52,11 +59,7 @@ def _placed_before(store: OrderStore, order_id: str, request: CheckoutRequest) -
         order = store.get_order(order_id)
     except OrderNotFound:
         return None
-    # Another user's order would take a SHA-256 collision; never hand it out all the same: a new key works.
-    if order.user_id != request.user_id or order.shipping_address != request.shipping_address:
-        # As Powertools would answer while it still held the record: the key was used for another body.
-        raise IdempotencyKeyReused()
-    return order
+    return _replayed(order, request)
 
 
 def _ignore(order: Order) -> None:
@@ -76,7 +79,10 @@ def place_order(
     all in one transaction. Lines of deleted products are dropped (as the cart shows them). Runs at most
     once per (user, Idempotency-Key) by itself: the order id derives from them, so a re-run after a
     commit returns the order placed then and changes nothing. `on_placed` hears of the order only when
-    this call committed it, never when it answers an earlier one."""
+    this call committed it, never when it answers an earlier one.
+
+    Round trips: the cart, its products, the transaction. A replay costs the cart and the order when the
+    cart is empty, or the same three when it was refilled (the cancelled transaction returns the order)."""
     orders = store
     order_id = order_id_for(request.user_id, request.idempotency_key)
 
@@ -109,7 +115,9 @@ def place_order(
         )
         try:
             orders.place(order, cart.revision, now)
-        except OrderExists:
+        except OrderExists as exists:
+            if exists.order is not None:
+                return _replayed(exists.order, request)
             earlier = _placed_before(orders, order_id, request)
             if earlier is None:  # cannot happen: orders are never deleted
                 raise WriteConflict("the order vanished") from None
@@ -123,66 +131,20 @@ def place_order(
     return retrying(attempt, back_off, monotonic)
 
 
-@cache
-def checkout_idempotency() -> "IdempotencyConfig":
-    """The key is the caller and their Idempotency-Key (one user's key never answers another's request);
-    the body is validated against the first request's, so a reused key with a new body is refused."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
-    from shop.common.settings import idempotency_settings
-
-    return IdempotencyConfig(
-        event_key_jmespath="[user_id, idempotency_key]",
-        payload_validation_jmespath="shipping_address",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=idempotency_settings().idempotency_expiry_seconds,
-    )
-
-
 def checkout(
     request: CheckoutRequest,
     store: OrderStore,
-    persistence: "BasePersistenceLayer",
-    config: "IdempotencyConfig",
     on_placed: Callable[[Order], None] = _ignore,
+    *,
+    clock: Callable[[], datetime] = _now,
+    back_off: Callable[[int], None] = back_off,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Order:
-    """place_order at most once per (user, Idempotency-Key): a replay with the same body gets the same
-    order back and changes nothing. Failures are not remembered, so a retry after one may succeed.
-    `on_placed` is place_order's: a replay answered from the idempotency record does not run it."""
-    from aws_lambda_powertools.utilities.idempotency import idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyInconsistentStateError,
-        IdempotencyInvalidStatusError,
-        IdempotencyPersistenceConnectionError,
-        IdempotencyPersistenceConsistencyError,
-        IdempotencyPersistenceLayerError,
-        IdempotencyValidationError,
-    )
-    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
-    once = idempotent_function(
-        place_order,
-        data_keyword_argument="request",
-        persistence_store=persistence,
-        config=config,
-        output_serializer=PydanticSerializer,
-    )
+    """place_order, failing with CheckoutUnavailable when the table cannot be read or written. A retry with
+    the same key is safe: if the transaction did commit, the retry answers its order. Refusals (out of stock,
+    an empty cart) leave nothing behind, so a retry after one runs afresh."""
     try:
-        # Only `request` is the idempotency key's data; the other arguments pass through.
-        order: Order = once(request=request, store=store, on_placed=on_placed)
-    except IdempotencyValidationError as error:
-        raise IdempotencyKeyReused() from error
-    except IdempotencyAlreadyInProgressError as error:
-        raise RequestInProgress() from error
-    except (
-        IdempotencyPersistenceLayerError,
-        IdempotencyInconsistentStateError,
-        IdempotencyInvalidStatusError,
-        IdempotencyPersistenceConnectionError,
-        IdempotencyPersistenceConsistencyError,
-    ) as error:
-        # The records could not be read or written (DynamoDB down or throttled, a record changing under
-        # Powertools): whether this key ran is unknown, so nothing runs now; the same key may be retried.
+        return place_order(request, store, clock, back_off, monotonic, on_placed=on_placed)
+    except StoreUnavailable as error:
+        logger.warning("checkout unavailable: DynamoDB could not be read or written", exc_info=error)
         raise CheckoutUnavailable() from error
-    return order

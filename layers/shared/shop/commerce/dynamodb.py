@@ -11,12 +11,14 @@ or its search indexer. Every call is a key or index operation; writes that depen
 a condition on it, and checkout and cancel are single transactions.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
 
 from shop.catalog.dynamodb import ProductsTable, batch_get_products, product_from_item, product_key
 from shop.catalog.models import Product
@@ -26,6 +28,7 @@ from shop.commerce.errors import (
     OrderExists,
     OrderNotFound,
     OutOfStock,
+    StoreUnavailable,
     TransactionConflict,
 )
 from shop.commerce.models import CANCELLED, PLACED, CartContents, Order
@@ -110,6 +113,48 @@ def _reasons(error: Any) -> list[str]:
     return [reason.get("Code") or "None" for reason in _cancellation(error)]
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """What DynamoDB answers that none of the rules here handle (after botocore's own retries) as
+    StoreUnavailable: checkout answers it as unavailable, whether or not its write took effect."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise StoreUnavailable(str(error)) from error
+
+
+def _why_checkout_cancelled(order: Order, error: Any) -> Exception:
+    """What a cancelled checkout transaction (each line's product, then the order, then the cart) means,
+    from DynamoDB's reasons and the items it returned with them."""
+    reasons = _cancellation(error)
+    codes = _reasons(error)
+    lines = len(order.items)
+    # Without one reason per item nothing can be told apart: read everything again.
+    if len(codes) != lines + 2:
+        return WriteConflict(f"checkout cancelled: {codes}")
+    if codes[lines] == "ConditionalCheckFailed":
+        stored = reasons[lines].get("Item")
+        return OrderExists(order.id, _order_from_item(stored) if stored else None)
+    if TRANSIENT_REASONS.intersection(codes):
+        return TransactionConflict(f"checkout cancelled: {codes}")
+    if codes[-1] == "ConditionalCheckFailed":
+        return WriteConflict("checkout cancelled: the cart changed since it was read")
+    short: list[str] = []
+    for line, reason in zip(order.items, reasons[:lines], strict=True):
+        if reason.get("Code") != "ConditionalCheckFailed":
+            continue
+        current = _deserialize(reason["Item"]) if reason.get("Item") else None
+        if (
+            current is None
+            or current.get("price_cents") != line.unit_price_cents
+            or current.get("currency") != order.currency
+        ):
+            # Deleted (its line drops out) or repriced since it was read: a fresh read decides.
+            return WriteConflict(f"checkout cancelled: product {line.product_id} changed")
+        short.append(line.product_id)
+    return OutOfStock(short) if short else WriteConflict(f"checkout cancelled: {codes}")
+
+
 class CommerceTable:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
@@ -122,13 +167,15 @@ class CommerceTable:
 
     def get_products(self, product_ids: Iterable[str]) -> dict[str, Product]:
         """The products that exist among product_ids, strongly consistent; one BatchGetItem per 100 ids."""
-        products = (product_from_item(item) for item in batch_get_products(self.table_name, product_ids))
-        return {product.id: product for product in products}
+        with _store_errors():
+            items = batch_get_products(self.table_name, product_ids)
+        return {product.id: product for product in map(product_from_item, items)}
 
     # Carts.
 
     def get_cart(self, user_id: str) -> CartContents:
-        response = dynamodb_client().get_item(TableName=self.table_name, Key=cart_key(user_id), ConsistentRead=True)
+        with _store_errors():
+            response = dynamodb_client().get_item(TableName=self.table_name, Key=cart_key(user_id), ConsistentRead=True)
         return _cart_from_item(response.get("Item"))
 
     def set_line(self, user_id: str, product_id: str, quantity: int, max_lines: int, now: datetime) -> CartContents:
@@ -209,9 +256,10 @@ class CommerceTable:
         index follows) while its price and currency are still those of the order, the order written unless
         its id is taken, the cart emptied (revision + 1) unless it changed since it was read.
 
-        Raises OrderExists when the order was placed before (same id), OutOfStock when only stock is
-        short, TransactionConflict when DynamoDB cancelled it for a concurrent transaction, and
-        WriteConflict when something read before has changed (cart, price, a product deleted)."""
+        Raises OrderExists when the order was placed before (same id; with that order, from the
+        transaction's own answer), OutOfStock when only stock is short, TransactionConflict when DynamoDB
+        cancelled it for a concurrent transaction, WriteConflict when something read before has changed
+        (cart, price, a product deleted), and StoreUnavailable when DynamoDB answered nothing usable."""
         stamp = rfc3339(now)
         products = [
             {
@@ -249,6 +297,9 @@ class CommerceTable:
                 "TableName": self.table_name,
                 "Item": _order_to_item(order),
                 "ConditionExpression": "attribute_not_exists(pk)",
+                # The order placed before under this id comes back in the cancellation: a replay is answered
+                # from the transaction's own answer, without another read.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
         cart_empty = {
@@ -264,39 +315,18 @@ class CommerceTable:
             }
         }
         client = dynamodb_client()
-        try:
-            client.transact_write_items(TransactItems=[*products, order_put, cart_empty])
-        except client.exceptions.TransactionCanceledException as error:
-            reasons = _cancellation(error)
-            codes = _reasons(error)
-            # Without one reason per item nothing can be told apart: read everything again.
-            if len(codes) != len(products) + 2:
-                raise WriteConflict(f"checkout cancelled: {codes}") from error
-            if codes[len(products)] == "ConditionalCheckFailed":
-                raise OrderExists(order.id) from error
-            if TRANSIENT_REASONS.intersection(codes):
-                raise TransactionConflict(f"checkout cancelled: {codes}") from error
-            if codes[-1] == "ConditionalCheckFailed":
-                raise WriteConflict("checkout cancelled: the cart changed since it was read") from error
-            short: list[str] = []
-            for line, reason in zip(order.items, reasons[: len(products)], strict=True):
-                if reason.get("Code") != "ConditionalCheckFailed":
-                    continue
-                current = _deserialize(reason["Item"]) if reason.get("Item") else None
-                if (
-                    current is None
-                    or current.get("price_cents") != line.unit_price_cents
-                    or current.get("currency") != order.currency
-                ):
-                    # Deleted (its line drops out) or repriced since it was read: a fresh read decides.
-                    raise WriteConflict(f"checkout cancelled: product {line.product_id} changed") from error
-                short.append(line.product_id)
-            if short:
-                raise OutOfStock(short) from error
-            raise WriteConflict(f"checkout cancelled: {codes}") from error
+        with _store_errors():
+            try:
+                client.transact_write_items(TransactItems=[*products, order_put, cart_empty])
+            except client.exceptions.TransactionCanceledException as cancelled:
+                # Never a ClientError: what it raises passes _store_errors as it is.
+                raise _why_checkout_cancelled(order, cancelled) from cancelled
 
     def get_order(self, order_id: str) -> Order:
-        response = dynamodb_client().get_item(TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True)
+        with _store_errors():
+            response = dynamodb_client().get_item(
+                TableName=self.table_name, Key=order_key(order_id), ConsistentRead=True
+            )
         if "Item" not in response:
             raise OrderNotFound(order_id)
         return _order_from_item(response["Item"])

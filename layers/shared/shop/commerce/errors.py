@@ -1,6 +1,11 @@
 """Errors of carts, checkout and orders; shop.common.problems maps each to its problem."""
 
+from typing import TYPE_CHECKING
+
 from shop.common.errors import ShopError, WriteConflict
+
+if TYPE_CHECKING:
+    from shop.commerce.models import Order
 
 
 class CartEmpty(ShopError):
@@ -63,15 +68,16 @@ class IdempotencyKeyReused(ShopError):
 
 
 class RequestInProgress(ShopError):
-    """A request with the same Idempotency-Key is still being processed."""
+    """A request with the same Idempotency-Key is still being processed. Checkout keeps no in-progress
+    record, so it never raises this: a replay that overlaps the first checkout answers that checkout's order."""
 
     def __init__(self) -> None:
         super().__init__("a checkout with this Idempotency-Key is in progress; retry shortly for its result")
 
 
 class CheckoutUnavailable(ShopError):
-    """The idempotency records cannot be read or written right now, so checkout cannot promise to run
-    at most once; the client retries with the same Idempotency-Key."""
+    """The shop's table could not be read or written, so whether this checkout committed is unknown; the
+    client retries with the same Idempotency-Key, which answers the order if it did (its id is the key's)."""
 
     def __init__(self) -> None:
         super().__init__("checkout is unavailable right now; retry shortly with the same Idempotency-Key")
@@ -85,8 +91,14 @@ class TransactionConflict(WriteConflict):
 
 class OrderExists(Exception):
     """The order id (derived from the caller and their Idempotency-Key) is taken: this checkout already
-    committed, in an earlier invocation whose result the idempotency record no longer holds."""
+    committed, in an earlier invocation. `order` is the stored order when the write's answer carried it."""
 
-    def __init__(self, order_id: str) -> None:
+    def __init__(self, order_id: str, order: "Order | None" = None) -> None:
         super().__init__(f"order {order_id!r} already exists")
         self.order_id = order_id
+        self.order = order
+
+
+class StoreUnavailable(Exception):
+    """DynamoDB could not be read or written (unreachable, throttled past the client's retries, the table
+    missing): whether a write that was sent took effect is unknown."""
