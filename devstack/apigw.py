@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> None:
 
     template = os.path.abspath(args.template)
     template_dir = os.path.dirname(template)
-    stacks, _ = SamLocalStackProvider.get_stacks(template)
+    # template.yaml uses AWS::LanguageExtensions (Fn::ForEach), which SAM CLI expands only when asked.
+    stacks, _ = SamLocalStackProvider.get_stacks(template, language_extensions_enabled=True)
     runtime = ProcessRuntime(args.function_python, args.layer_deps, template_dir)
     runner = LocalLambdaRunner(
         local_runtime=runtime,  # in place of SAM's Docker LambdaRuntime: LocalLambdaRunner only calls invoke()

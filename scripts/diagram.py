@@ -100,6 +100,7 @@ ALARM_STATES = {"AlarmActions": "alarm", "OKActions": "ok", "InsufficientDataAct
 LOG_GROUP = "AWS::Logs::LogGroup"
 DASHBOARD = "AWS::CloudWatch::Dashboard"
 ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 
@@ -896,7 +897,7 @@ class Architect:
             source = self.box_of(function_id) or function_id
             flow = self.function_flow(function_id)
             policies = properties.get("Policies")
-            statements = policy_statements(policies)
+            statements = policy_statements(policies) + self.managed_statements(policies)
             for target, text in self.policy_access(statements, policies):
                 picture.connect(source, target, text, flow)
             variables = (properties.get("Environment") or {}).get("Variables") or {}
@@ -968,6 +969,17 @@ class Architect:
             (self.box_of(target) or target, ", ".join(sorted(verbs)))
             for target, verbs in sorted(access.items())
             if verbs
+        ]
+
+    def managed_statements(self, policies: Any) -> list[dict[str, Any]]:
+        """The statements of the template's managed policies a function's Policies name (`- !Ref SomePolicy`)."""
+        return [
+            statement
+            for policy_id in self.ids_of_type(as_list(policies), MANAGED_POLICY)
+            for statement in as_list(
+                (self.of_type(MANAGED_POLICY)[policy_id].get("PolicyDocument") or {}).get("Statement")
+            )
+            if isinstance(statement, dict)
         ]
 
     def domain_protocol(self, domain_id: str, signed: bool) -> str:

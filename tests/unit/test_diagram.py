@@ -630,3 +630,22 @@ def test_given_svg_with_linked_icons_when_embedded_then_each_icon_is_defined_onc
     assert '<use xlink:href="#icon0" x="1" y="-5"/>' in embedded
     assert '<use xlink:href="#icon0" x="2" y="-5"/>' in embedded
     assert "aws/compute/lambda.png" not in embedded
+
+
+def test_given_function_naming_a_managed_policy_when_drawn_then_its_statements_count_as_the_functions_access(
+    tmp_path,
+):
+    picture = draw(
+        tmp_path,
+        API
+        + """
+  ReadPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt Table.Arn }]
+"""
+        + function("ReaderFunction", "Policies:\n  - !Ref ReadPolicy"),
+    )
+
+    assert ("ReaderFunction", "Table", "read") in arrows(picture)
