@@ -24,7 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +84,16 @@ WEB_ACL = "AWS::WAFv2::WebACL"
 WEB_ACL_ASSOCIATION = "AWS::WAFv2::WebACLAssociation"
 DISTRIBUTION = "AWS::CloudFront::Distribution"
 BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
+CLOUDFRONT = "AWS::CloudFront::"
+# The CloudFront resources that configure a distribution: (one, many).
+CLOUDFRONT_PARTS = {
+    "OriginAccessControl": ("origin access control", "origin access controls"),
+    "CachePolicy": ("cache policy", "cache policies"),
+    "OriginRequestPolicy": ("origin request policy", "origin request policies"),
+    "ResponseHeadersPolicy": ("response headers policy", "response headers policies"),
+    "Function": ("CloudFront function", "CloudFront functions"),
+}
 VPC = "AWS::EC2::VPC"
 SUBNET = "AWS::EC2::Subnet"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
@@ -442,14 +452,22 @@ class Architect:
             named = wrap(", ".join(rules), 26) if self.detailed else [f"{len(rules)} rules"]
             lines = [acl_id, kind, *(named if rules else [])]
             picture.box(acl_id, "waf", lines, "cloud", {acl_id})
-        for distribution_id in self.of_type(DISTRIBUTION):
-            picture.box(
-                distribution_id, "cloudfront", [distribution_id, "CloudFront distribution"], "cloud", {distribution_id}
-            )
+        for distribution_id, properties in self.of_type(DISTRIBUTION).items():
+            # The CloudFront resources it names (origin access control, cache and headers policies) configure it.
+            parts = sorted({i for i, _ in references(properties) if str(self.type_of(i)).startswith(CLOUDFRONT)})
+            counts = Counter(str(self.type_of(part)).removeprefix(CLOUDFRONT) for part in parts)
+            lines = [distribution_id, "CloudFront distribution"]
+            lines += [counted(n, CLOUDFRONT_PARTS.get(kind, (kind, kind + "s"))) for kind, n in sorted(counts.items())]
+            picture.box(distribution_id, "cloudfront", lines, "cloud", {distribution_id, *parts})
         for bucket_id in self.of_type(BUCKET):
             served = any(bucket_id in origins for origins in self.storefront_origins().values())
             kind = "S3 bucket: the storefront" if served else "S3 bucket"
-            picture.box(bucket_id, "bucket", [bucket_id, kind], "cloud", {bucket_id})
+            policies = {
+                policy_id
+                for policy_id, policy in self.of_type(BUCKET_POLICY).items()
+                if bucket_id in self.ids_of_type(policy.get("Bucket"), BUCKET)
+            }
+            picture.box(bucket_id, "bucket", [bucket_id, kind], "cloud", {bucket_id, *policies})
 
     def storefront_origins(self) -> dict[str, list[str]]:
         """Each distribution → the buckets its origins name (by Ref, GetAtt or Sub)."""
@@ -783,7 +801,22 @@ class Architect:
                 lines.append(f"encrypts {len(encrypted)} resources")
             if key_id in self.ids_of_type(self.function_globals.get("KmsKeyArn"), KMS_KEY):
                 lines.append("and every function's settings")
-            picture.box(key_id, "key", lines, frame, {key_id, *key_aliases})
+            # Managed policies that grant this key alone are the ways to use it: its box stands for them.
+            grants = [
+                policy_id
+                for policy_id, policy in self.of_type(MANAGED_POLICY).items()
+                if self.ids_of_type([st.get("Resource") for st in policy_document(policy)], *self.resource_types())
+                == [key_id]
+            ]
+            users = [
+                function_id
+                for function_id, function in self.functions().items()
+                if set(self.ids_of_type(as_list(function.get("Policies")), MANAGED_POLICY)) & set(grants)
+            ]
+            if grants:
+                through = counted(len(grants), ("policy", "policies"))
+                lines.append(f"used by {counted(len(users), ('function', 'functions'))} through {through}")
+            picture.box(key_id, "key", lines, frame, {key_id, *key_aliases, *grants})
         for secret_id in self.of_type(SECRET):
             readers = [
                 f for f, p in self.functions().items() if secret_id in self.ids_of_type(p.get("Environment"), SECRET)
@@ -868,6 +901,9 @@ class Architect:
             picture.connect("clients", distribution_id, "HTTPS", storefront)
             for bucket in buckets:
                 picture.connect(distribution_id, bucket, "static files", storefront)
+            origins = (self.of_type(DISTRIBUTION)[distribution_id].get("DistributionConfig") or {}).get("Origins")
+            for api in self.ids_of_type(origins, API):
+                picture.connect(distribution_id, api, "API calls", storefront)
 
     @staticmethod
     def route_text(routes: list[tuple[str, str]]) -> str:
@@ -922,13 +958,18 @@ class Architect:
                 picture.connect(role_id, target, text)
             for domain in self.domains_named_in(statements):
                 picture.connect(role_id, domain, self.domain_protocol(domain, True))
+        for logical_id, resource in sorted(self.resources.items()):
+            for bucket in self.logging_buckets(resource.get("Properties") or {}):
+                if logical_id in picture.boxes:
+                    picture.connect(logical_id, bucket, "access logs")
         for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items():
             resource_type = {"dynamodb": TABLE, "s3": BUCKET}.get(
                 endpoint_service(properties.get("ServiceName")).lower()
             )
             if resource_type:
                 named = self.ids_of_type(properties.get("PolicyDocument"), resource_type)
-                for target in named or list(self.of_type(resource_type)):
+                # Only what its policy names: without one, an endpoint reaches the whole service, not these.
+                for target in named:
                     picture.connect(endpoint_id, target, "private route")
 
     def policy_access(self, statements: list[dict[str, Any]], policies: Any) -> list[tuple[str, str]]:
@@ -971,16 +1012,32 @@ class Architect:
             if verbs
         ]
 
+    def logging_buckets(self, value: Any, under_logging: bool = False) -> list[str]:
+        """The buckets a resource names under a logging property (CloudFront's Logging, S3's LoggingConfiguration)."""
+        found: set[str] = set()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if under_logging and key in {"Ref", "Fn::GetAtt", "Fn::Sub"}:
+                    found |= set(self.ids_of_type({key: inner}, BUCKET))
+                else:
+                    found |= set(self.logging_buckets(inner, under_logging or "Logging" in key))
+        elif isinstance(value, list):
+            for item in value:
+                found |= set(self.logging_buckets(item, under_logging))
+        elif under_logging and isinstance(value, str) and value in self.of_type(BUCKET):
+            found.add(value)
+        return sorted(found)
+
     def managed_statements(self, policies: Any) -> list[dict[str, Any]]:
         """The statements of the template's managed policies a function's Policies name (`- !Ref SomePolicy`)."""
         return [
             statement
             for policy_id in self.ids_of_type(as_list(policies), MANAGED_POLICY)
-            for statement in as_list(
-                (self.of_type(MANAGED_POLICY)[policy_id].get("PolicyDocument") or {}).get("Statement")
-            )
-            if isinstance(statement, dict)
+            for statement in policy_document(self.of_type(MANAGED_POLICY)[policy_id])
         ]
+
+    def resource_types(self) -> set[str]:
+        return {str(resource.get("Type")) for resource in self.resources.values()}
 
     def domain_protocol(self, domain_id: str, signed: bool) -> str:
         https = (self.of_type(DOMAIN)[domain_id].get("DomainEndpointOptions") or {}).get("EnforceHTTPS")
@@ -1071,6 +1128,10 @@ class Architect:
 # --- helpers over properties -----------------------------------------------------------------------------------------
 
 
+def counted(count: int, names: tuple[str, str]) -> str:
+    return f"{count} {names[0] if count == 1 else names[1]}"
+
+
 def method_order(method: str) -> int:
     return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
 
@@ -1098,6 +1159,12 @@ def policy_statements(policies: Any) -> list[dict[str, Any]]:
         if isinstance(policy, dict) and "Statement" in policy:
             statements += [s for s in as_list(policy["Statement"]) if isinstance(s, dict)]
     return statements
+
+
+def policy_document(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statements of a managed policy's document."""
+    statements = as_list((properties.get("PolicyDocument") or {}).get("Statement"))
+    return [statement for statement in statements if isinstance(statement, dict)]
 
 
 def policy_templates(policies: Any) -> list[tuple[str, Any]]:

@@ -516,6 +516,19 @@ def test_given_cloudfront_serving_a_bucket_when_drawn_then_the_storefront_flow_i
         + """
   Site:
     Type: AWS::S3::Bucket
+    Properties:
+      LoggingConfiguration: { DestinationBucketName: !Ref Logs }
+  SitePolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties: { Bucket: !Ref Site, PolicyDocument: {} }
+  Logs:
+    Type: AWS::S3::Bucket
+  Access:
+    Type: AWS::CloudFront::OriginAccessControl
+  Documents:
+    Type: AWS::CloudFront::CachePolicy
+  Assets:
+    Type: AWS::CloudFront::CachePolicy
   Cdn:
     Type: AWS::CloudFront::Distribution
     Properties:
@@ -523,12 +536,21 @@ def test_given_cloudfront_serving_a_bucket_when_drawn_then_the_storefront_flow_i
         Origins:
           - Id: site
             DomainName: !GetAtt Site.RegionalDomainName
+            OriginAccessControlId: !GetAtt Access.Id
+        DefaultCacheBehavior: { CachePolicyId: !Ref Documents }
+        CacheBehaviors: [{ PathPattern: /assets/*, CachePolicyId: !Ref Assets }]
+        Logging: { Bucket: !GetAtt Logs.RegionalDomainName }
 """,
     )
 
     assert {("clients", "Cdn", "2 HTTPS"), ("Cdn", "Site", "2 static files")} <= arrows(picture)
+    assert {("Cdn", "Logs", "access logs"), ("Site", "Logs", "access logs")} <= arrows(picture)
     assert picture.flows[2][0].startswith("Storefront")
     assert picture.boxes["Site"].lines == ["Site", "S3 bucket: the storefront"]
+    assert picture.boxes["Site"].stands_for == {"Site", "SitePolicy"}
+    assert picture.boxes["Cdn"].stands_for == {"Cdn", "Access", "Documents", "Assets"}
+    assert picture.boxes["Cdn"].lines[2:] == ["2 cache policies", "1 origin access control"]
+    assert picture.not_drawn == []
 
 
 def test_given_alarms_topic_and_keys_when_drawn_then_alarms_are_counted_and_keys_say_what_they_encrypt(tmp_path):
@@ -649,3 +671,49 @@ def test_given_function_naming_a_managed_policy_when_drawn_then_its_statements_c
     )
 
     assert ("ReaderFunction", "Table", "read") in arrows(picture)
+
+
+def test_given_gateway_endpoints_when_drawn_then_only_what_a_policy_names_gets_a_private_route_arrow(tmp_path):
+    picture = draw(
+        tmp_path,
+        NETWORK
+        + """
+  Table:
+    Type: AWS::DynamoDB::Table
+  Named:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      ServiceName: !Sub com.amazonaws.${AWS::Region}.dynamodb
+      PolicyDocument: { Statement: [{ Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt Table.Arn }] }
+""",
+    )
+
+    assert ("Named", "Table", "private route") in arrows(picture)
+    assert not any(source == "Endpoint" for source, _, _ in arrows(picture))
+
+
+def test_given_managed_policies_granting_only_a_key_when_drawn_then_the_keys_box_stands_for_them(tmp_path):
+    picture = draw(
+        tmp_path,
+        API
+        + """
+  Key:
+    Type: AWS::KMS::Key
+  KeyReadPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Action: kms:Decrypt, Resource: !GetAtt Key.Arn }]
+  Boundary:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement: [{ Effect: Allow, Action: "dynamodb:*", Resource: "*" }]
+"""
+        + function("ReaderFunction", "Policies:\n  - !Ref KeyReadPolicy"),
+    )
+
+    assert picture.boxes["Key"].stands_for == {"Key", "KeyReadPolicy"}
+    assert "used by 1 function through 1 policy" in picture.boxes["Key"].label.replace("\n", " ")
+    assert picture.not_drawn == ["IAM::ManagedPolicy: Boundary"]
