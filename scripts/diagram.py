@@ -327,7 +327,11 @@ class Picture:
             if source == target or not {source, target} <= self.boxes.keys():
                 continue
             # Several functions of a group reading the same table say it once: "read, write".
-            ordered = sorted(texts, key=method_order) if all(t in METHOD_ORDER for t in texts) else sorted(texts)
+            # Methods in their usual order; otherwise alphabetical, what an index is read through last.
+            if all(t in METHOD_ORDER for t in texts):
+                ordered = sorted(texts, key=method_order)
+            else:
+                ordered = sorted(texts, key=lambda t: (t.startswith("index "), t))
             text = ", ".join(ordered)
             found.append(Arrow(source, target, f"{flow} {text}".strip() if flow else text, flow))
         return sorted(found)
@@ -985,6 +989,8 @@ class Architect:
                     continue  # The event source mapping's: drawn as the stream's arrow.
                 if kind == TABLE:
                     access[logical_id] |= dynamodb_access(actions)
+                    if self.detailed:
+                        access[logical_id] |= {f"index {n}" for n in index_names(statement.get("Resource"), logical_id)}
                 elif kind == QUEUE:
                     verbs = {action.split(":", 1)[-1] for action in actions}
                     if verbs & {"SendMessage", "SendMessageBatch", "*"}:
@@ -1159,6 +1165,12 @@ def policy_statements(policies: Any) -> list[dict[str, Any]]:
         if isinstance(policy, dict) and "Statement" in policy:
             statements += [s for s in as_list(policy["Statement"]) if isinstance(s, dict)]
     return statements
+
+
+def index_names(resources: Any, table_id: str) -> set[str]:
+    """Indexes a statement grants by ARN (`${Table.Arn}/index/<name>`)."""
+    pattern = r"\$\{" + re.escape(table_id) + r"\.Arn\}/index/([^/\s\"]+)"
+    return {match.group(1) for text in strings_in(resources) if (match := re.search(pattern, text))}
 
 
 def policy_document(properties: dict[str, Any]) -> list[dict[str, Any]]:

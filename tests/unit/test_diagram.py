@@ -437,6 +437,19 @@ Policies:
     assert {arrow for arrow in arrows(picture) if arrow[0] == "WorkerFunction"} == {("WorkerFunction", "Table", label)}
 
 
+def test_given_function_reading_a_table_index_when_detailed_view_drawn_then_the_arrow_names_the_index(tmp_path):
+    policy = """
+Policies:
+  - Statement:
+      - Effect: Allow
+        Action: [dynamodb:Query, dynamodb:PutItem]
+        Resource: [!GetAtt Table.Arn, !Sub "${Table.Arn}/index/gsi1"]
+"""
+    picture = draw(tmp_path, API + function("WorkerFunction", policy), detailed=True)
+
+    assert ("WorkerFunction", "Table", "read, write, index gsi1") in arrows(picture)
+
+
 def test_given_group_members_reading_and_writing_one_table_when_drawn_then_one_arrow_says_both(tmp_path):
     picture = draw(
         tmp_path,
