@@ -269,7 +269,7 @@ class Frame:
     title: str
     style: str
     parent: str | None
-    # "row": its boxes side by side (the pipeline's stages, the endpoints); "column": one under the other, beside
+    # "row": its boxes side by side (a VPC's endpoints); "column": one under the other, beside
     # the flows (the operations' services); "": wherever the arrows put them.
     layout: str = ""
     # The logical ids this frame stands for (a VPC and its flow log, subnets, security groups and their rules).
@@ -346,7 +346,8 @@ class Picture:
 
     def drawn(self) -> set[str]:
         """The logical ids some box or frame stands for."""
-        return {i for shape in [*self.boxes.values(), *self.frames.values()] for i in shape.stands_for}
+        shapes: list[Box | Frame] = [*self.boxes.values(), *self.frames.values()]
+        return {logical_id for shape in shapes for logical_id in shape.stands_for}
 
     def box_for(self, logical_id: str) -> str | None:
         return next((box.id for box in self.boxes.values() if logical_id in box.stands_for), None)
@@ -1305,8 +1306,9 @@ def icon_path(icon: str) -> str:
 
 
 def dot_source(picture: Picture, *, page_width: float | None) -> str:
-    """The picture as Graphviz source, drawn top to bottom: clients, the legend and the pipeline on top, the flows
-    below them, the operations' services in a column beside (their arrows left out of the ranking)."""
+    """The picture as Graphviz source, drawn top to bottom: the clients, the legend and the note on top, the flows
+    below them, the operations' services in a column beside (their arrows left out of the ranking), the pipeline's
+    stages in a chain of their own."""
     graph = {
         "pad": "0.3",
         "nodesep": "0.25",
@@ -1320,8 +1322,6 @@ def dot_source(picture: Picture, *, page_width: float | None) -> str:
     }
     columns = {frame.id for frame in picture.frames.values() if frame.layout == "column"}
     in_columns = {box.id for box in picture.boxes.values() if box.frame in columns}
-    bottom_rows = [frame.id for frame in picture.frames.values() if frame.layout == "row" and frame.parent is None]
-    in_bottom_rows = {box.id for box in picture.boxes.values() if box.frame in bottom_rows}
     with _Canvas(
         picture.title,
         filename="architecture",
@@ -1366,18 +1366,11 @@ def dot_source(picture: Picture, *, page_width: float | None) -> str:
         top += ["clients"] if "clients" in nodes else []
         if len(top) > 1:
             canvas.dot.body.append(f"\t{{rank=same; {'; '.join(top)}}}\n")
-        # The columns start below the clients; the rows (the pipeline) go below every box that leads nowhere.
+        # The columns start below the clients.
         for column in sorted(columns):
             first = next((box.id for box in picture.boxes.values() if box.frame == column), None)
             if "clients" in nodes and first:
                 canvas.dot.edge("clients", first, style="invis")
-        sources = {arrow.source for arrow in picture.arrows}
-        above = sorted(box for box in nodes if box not in in_bottom_rows | in_columns | sources)
-        for row in bottom_rows:
-            members = [box.id for box in picture.boxes.values() if box.frame == row]
-            for box in above:
-                canvas.dot.edge(box, members[0], style="invis")
-            above = members
         for arrow in picture.arrows:
             colour = picture.flows[arrow.flow][1] if arrow.flow else QUIET
             attrs = {"penwidth": "1.4"} if arrow.flow else {"style": "dashed"}
@@ -1386,7 +1379,7 @@ def dot_source(picture: Picture, *, page_width: float | None) -> str:
             ):
                 attrs["constraint"] = "false"
             canvas.dot.edge(arrow.source, arrow.target, xlabel=arrow.label, color=colour, fontcolor=colour, **attrs)
-    return HEADER + "\n" + canvas.dot.source
+    return f"{HEADER}\n{canvas.dot.source}"
 
 
 NOTE_STYLE = {
