@@ -37,7 +37,7 @@ from diagrams.aws.compute import Lambda
 from diagrams.aws.database import DynamodbStreams, DynamodbTable
 from diagrams.aws.devtools import Codebuild, Codepipeline
 from diagrams.aws.general import Users
-from diagrams.aws.integration import SimpleNotificationServiceSnsTopic, SimpleQueueServiceSqsQueue
+from diagrams.aws.integration import Eventbridge, SimpleNotificationServiceSnsTopic, SimpleQueueServiceSqsQueue
 from diagrams.aws.management import Cloudformation, Cloudwatch
 from diagrams.aws.network import APIGateway, CloudFront, Endpoint, PrivateSubnet
 from diagrams.aws.security import (
@@ -71,6 +71,8 @@ API = "AWS::Serverless::Api"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
+EVENT_BUS = "AWS::Events::EventBus"
+EVENT_RULE = "AWS::Events::Rule"
 SUBSCRIPTION = "AWS::SNS::Subscription"
 DOMAIN = "AWS::OpenSearchService::Domain"
 USER_POOL = "AWS::Cognito::UserPool"
@@ -131,10 +133,13 @@ SAM_TOPIC_POLICIES = {"SNSPublishMessagePolicy": "publish"}
 SAM_DOMAIN_POLICIES = {"ElasticsearchHttpPostPolicy"}
 METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY")
 
+# Rules that name no bus are on the account's default bus, drawn as this box.
+DEFAULT_BUS = "default_event_bus"
 # The data flows, numbered in this order among those the templates hold: kind → (title, colour).
 FLOWS = {
     "request": ("API request: client → WAF → API → authorizer → function → table", "#1F5FA8"),
     "index": ("Indexing: table stream → indexer → search domain", "#C2410C"),
+    "events": ("Events: publisher → event bus → rule → consumer", "#0E7490"),
     "storefront": ("Storefront: browser → CloudFront → S3 bucket, then the API", "#15803D"),
     "delivery": ("Delivery: the pipeline's stages deploy the stack", "#7E22CE"),
 }
@@ -158,6 +163,7 @@ ICONS: dict[str, type[diagrams.Node]] = {
     "table": DynamodbTable,
     "stream": DynamodbStreams,
     "queue": SimpleQueueServiceSqsQueue,
+    "bus": Eventbridge,
     "topic": SimpleNotificationServiceSnsTopic,
     "search": AmazonOpensearchService,
     "subnet": PrivateSubnet,
@@ -437,6 +443,7 @@ class Architect:
         present = {
             "request": bool(self.of_type(API)) or any(self.routes_of(f) for f in self.functions()),
             "index": any(self.stream_events(properties) for properties in self.functions().values()),
+            "events": bool(self.event_buses()),
             "storefront": bool(self.storefront_origins()),
             "delivery": bool(self.pipelines()),
         }
@@ -746,6 +753,10 @@ class Architect:
         for queue_id, properties in self.of_type(QUEUE).items():
             kind = "SQS FIFO queue" if properties.get("FifoQueue") else "SQS queue"
             picture.box(queue_id, "queue", [queue_id, kind], "cloud", {queue_id})
+        for bus_id, rules in self.event_buses().items():
+            name = "EventBridge default bus" if bus_id == DEFAULT_BUS else "EventBridge bus"
+            lines = [bus_id if bus_id != DEFAULT_BUS else "default", name, counted(len(rules), ("rule", "rules"))]
+            picture.box(bus_id, "bus", lines, "cloud", {bus_id, *(rule for rule in rules if rule in self.resources)})
         for domain_id, properties in self.of_type(DOMAIN).items():
             vpc_options = properties.get("VPCOptions") or {}
             frame = self.vpc_placement(vpc_options.get("SubnetIds"), vpc_options.get("SecurityGroupIds")) or "cloud"
@@ -927,6 +938,11 @@ class Architect:
     def function_flow(self, function_id: str) -> int:
         if self.stream_events(self.functions()[function_id]):
             return self.flow_numbers.get("index", 0)
+        # A rule's target, or fed by a queue or topic that is one.
+        targets = {target for rules in self.event_buses().values() for found in rules.values() for target in found}
+        fed_by = set(self.ids_of_type(self.functions()[function_id].get("Events"), QUEUE, TOPIC))
+        if function_id in targets or fed_by & targets:
+            return self.flow_numbers.get("events", 0)
         if self.routes_of(function_id) or function_id in {f for n in self.authorizers().values() for f in n.values()}:
             return self.flow_numbers.get("request", 0)
         return 0
@@ -940,7 +956,9 @@ class Architect:
             policies = properties.get("Policies")
             statements = policy_statements(policies) + self.managed_statements(policies)
             for target, text in self.policy_access(statements, policies):
-                picture.connect(source, target, text, flow)
+                # Publishing to an event bus starts the events flow, whichever flow the publisher serves.
+                publishing = target in self.event_buses()
+                picture.connect(source, target, text, self.flow_numbers.get("events", 0) if publishing else flow)
             variables = (properties.get("Environment") or {}).get("Variables") or {}
             for pool in self.ids_of_type(variables, USER_POOL):
                 picture.connect(pool, source, "signing keys (JWKS)")
@@ -1000,6 +1018,8 @@ class Architect:
                         access[logical_id].add("receive")
                 elif kind == TOPIC and any(action in {"sns:Publish", "sns:*"} for action in actions):
                     access[logical_id].add("publish")
+                elif kind == EVENT_BUS and any(action in {"events:PutEvents", "events:*"} for action in actions):
+                    access[logical_id].add("publish events")
                 elif kind in FUNCTION_TYPES and any(a in {"lambda:InvokeFunction", "lambda:*"} for a in actions):
                     access[logical_id].add("invokes")
                 elif kind == BUCKET and any(action.startswith("s3:") for action in actions):
@@ -1013,6 +1033,9 @@ class Architect:
             for topic in self.ids_of_type(parameters, TOPIC):
                 if name in SAM_TOPIC_POLICIES:
                     access[topic].add(SAM_TOPIC_POLICIES[name])
+            for bus in self.ids_of_type(parameters, EVENT_BUS):
+                if name == "EventBridgePutEventsPolicy":
+                    access[bus].add("publish events")
         return [
             (self.box_of(target) or target, ", ".join(sorted(verbs)))
             for target, verbs in sorted(access.items())
@@ -1060,6 +1083,22 @@ class Architect:
                 found.add(domain_id)
         return sorted(found)
 
+    def event_buses(self) -> dict[str, dict[str, list[str]]]:
+        """Each event bus (the default one too, when rules use it) → its rules → what each one targets. A rule is an
+        Events::Rule, or a function's EventBridgeRule event (named `<function>.<event>`)."""
+        buses: dict[str, dict[str, list[str]]] = {bus: {} for bus in self.of_type(EVENT_BUS)}
+        for rule_id, properties in self.of_type(EVENT_RULE).items():
+            bus = next(iter(self.ids_of_type(properties.get("EventBusName"), EVENT_BUS)), DEFAULT_BUS)
+            targets = [t.get("Arn") for t in properties.get("Targets") or [] if isinstance(t, dict)]
+            buses.setdefault(bus, {})[rule_id] = self.ids_of_type(targets, *FUNCTION_TYPES, QUEUE, TOPIC)
+        for function_id, properties in self.functions().items():
+            for name, event in sorted((properties.get("Events") or {}).items()):
+                if isinstance(event, dict) and event.get("Type") in {"EventBridgeRule", "CloudWatchEvent"}:
+                    event_bus = (event.get("Properties") or {}).get("EventBusName")
+                    bus = next(iter(self.ids_of_type(event_bus, EVENT_BUS)), DEFAULT_BUS)
+                    buses.setdefault(bus, {})[f"{function_id}.{name}"] = [function_id]
+        return buses
+
     def stream_events(self, properties: dict[str, Any]) -> list[str]:
         """The tables whose streams feed the function."""
         return sorted(
@@ -1074,6 +1113,11 @@ class Architect:
 
     def draw_event_sources(self) -> None:
         picture = self.picture
+        events = self.flow_numbers.get("events", 0)
+        for bus_id, rules in self.event_buses().items():
+            for rule, targets in rules.items():
+                for target in targets:
+                    picture.connect(bus_id, self.box_of(target) or target, f"rule {rule.rsplit('.', 1)[-1]}", events)
         for function_id, properties in self.functions().items():
             function = self.box_of(function_id) or function_id
             flow = self.function_flow(function_id)

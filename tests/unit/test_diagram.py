@@ -636,11 +636,11 @@ Resources:
 
 
 def test_given_resource_of_a_type_the_generator_does_not_draw_when_drawn_then_the_note_lists_it(tmp_path):
-    picture = draw(tmp_path, API + "\n  Rule:\n    Type: AWS::Events::Rule\n")
+    picture = draw(tmp_path, API + "\n  Machine:\n    Type: AWS::StepFunctions::StateMachine\n")
     source = sources(load_template(tmp_path / "template.yaml"))[OVERVIEW]
 
-    assert picture.not_drawn == ["Events::Rule: Rule"]
-    assert "Events::Rule: Rule" in source
+    assert picture.not_drawn == ["StepFunctions::StateMachine: Machine"]
+    assert "StepFunctions::StateMachine: Machine" in source
 
 
 def test_given_flows_when_source_generated_then_the_legend_names_them_and_arrows_take_their_colour(tmp_path):
@@ -730,3 +730,50 @@ def test_given_managed_policies_granting_only_a_key_when_drawn_then_the_keys_box
     assert picture.boxes["Key"].stands_for == {"Key", "KeyReadPolicy"}
     assert "used by 1 function through 1 policy" in picture.boxes["Key"].label.replace("\n", " ")
     assert picture.not_drawn == ["IAM::ManagedPolicy: Boundary"]
+
+
+def test_given_event_bus_with_rules_when_drawn_then_the_events_flow_runs_from_publisher_to_consumers(tmp_path):
+    picture = draw(
+        tmp_path,
+        API
+        + """
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: { Name: shop }
+  Orders:
+    Type: AWS::SQS::Queue
+  OrderPlaced:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref Bus
+      EventPattern: { detail-type: [OrderPlaced] }
+      Targets: [{ Id: queue, Arn: !GetAtt Orders.Arn }]
+"""
+        + function(
+            "CreateOrderFunction",
+            route("POST", "/orders")
+            + """
+Policies:
+  - Statement: [{ Effect: Allow, Action: events:PutEvents, Resource: !GetAtt Bus.Arn }]
+""",
+        )
+        + function(
+            "FulfilFunction",
+            "Events:\n  Queue:\n    Type: SQS\n    Properties: { Queue: !GetAtt Orders.Arn, BatchSize: 10 }",
+        )
+        + function(
+            "AuditFunction",
+            "Events:\n  Placed:\n    Type: EventBridgeRule\n    Properties: { Pattern: { source: [shop] } }",
+        ),
+    )
+
+    assert picture.flows[2][0].startswith("Events")
+    assert {
+        ("routes_orders", "Bus", "2 publish events"),
+        ("Bus", "Orders", "2 rule OrderPlaced"),
+        ("Orders", "FulfilFunction", "2 batches of ≤ 10"),
+        ("default_event_bus", "AuditFunction", "2 rule Placed"),
+    } <= arrows(picture)
+    assert picture.boxes["Bus"].stands_for == {"Bus", "OrderPlaced"}
+    assert picture.boxes["default_event_bus"].lines == ["default", "EventBridge default bus", "1 rule"]
+    assert picture.not_drawn == []
