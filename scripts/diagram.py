@@ -93,7 +93,7 @@ CLOUDFRONT_PARTS = {
     "OriginAccessControl": ("origin access control", "origin access controls"),
     "CachePolicy": ("cache policy", "cache policies"),
     "OriginRequestPolicy": ("origin request policy", "origin request policies"),
-    "ResponseHeadersPolicy": ("response headers policy", "response headers policies"),
+    "ResponseHeadersPolicy": ("headers policy", "headers policies"),
     "Function": ("CloudFront function", "CloudFront functions"),
 }
 VPC = "AWS::EC2::VPC"
