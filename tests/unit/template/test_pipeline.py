@@ -164,7 +164,10 @@ def test_given_build_stage_then_it_outputs_what_the_deploys_read():
     assert action["OutputArtifacts"] == [{"Name": "BuildOutput"}]
     files = buildspec("buildspec.yml")["artifacts"]["files"]
     assert {"packaged.yaml", "samconfig.toml", "buildspec-deploy.yml", "requirements-sam.txt"} <= set(files)
-    assert all((REPO_ROOT / name).is_file() for name in files if name != "packaged.yaml")
+    # The storefront's build and the script that publishes it after each deploy.
+    assert {"frontend/dist/**/*", "scripts/publish_web.py"} <= set(files)
+    built = {"packaged.yaml", "frontend/dist/**/*"}
+    assert all((REPO_ROOT / name).is_file() for name in files if name not in built)
 
 
 def test_given_approval_stage_then_manual_with_the_topic_when_an_email_is_given():
@@ -337,11 +340,54 @@ def app_template_services() -> set[str]:
     return services
 
 
-def test_given_the_app_template_then_the_cloudformation_roles_cover_every_service_it_uses():
-    stack_policy = [s for o, s in policy_statements() if o == "StackResourcesPolicy" and s["Effect"] == "Allow"]
-    granted = {action.split(":")[0] for s in stack_policy for action in listed(s["Action"])} | {"iam"}
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_the_app_template_then_the_cloudformation_roles_cover_every_service_it_uses(env):
+    _, _, cloudformation_role, _ = DEPLOYS[env]
+    owners = ("StackResourcesPolicy", cloudformation_role)
+    allowed = [s for o, s in policy_statements() if o in owners and s["Effect"] == "Allow"]
+    granted = {action.split(":")[0] for s in allowed for action in listed(s["Action"])}
     missing = app_template_services() - granted
     assert not missing, f"template.yaml uses {sorted(missing)}: add them to StackResourcesPolicy in pipeline.yaml"
+
+
+def test_given_cloudfront_then_the_stack_policy_holds_it_to_this_account():
+    wanted = ("StackResourcesPolicy", "StackCloudFront")
+    (statement,) = [s for o, s in policy_statements() if (o, s.get("Sid")) == wanted]
+    assert statement["Action"] == "cloudfront:*"
+    assert sub(statement["Resource"]) == "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:*"
+
+
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_cloudformation_role_then_buckets_only_named_after_its_stack_and_never_their_objects(env):
+    _, _, cloudformation_role, stack_parameter = DEPLOYS[env]
+    (statement,) = [s for s in role_statements(cloudformation_role) if "s3:CreateBucket" in listed(s["Action"])]
+    assert sub(statement["Resource"]) == f"arn:${{AWS::Partition}}:s3:::${{{stack_parameter}}}-*"
+    assert not [a for a in listed(statement["Action"]) if "Object" in a]
+
+
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_deploy_role_then_it_publishes_only_into_its_stacks_web_bucket_and_distribution(env):
+    _, deploy_role, _, stack_parameter = DEPLOYS[env]
+    statements = role_statements(deploy_role)
+    (put,) = [s for s in statements if s["Action"] == "s3:PutObject" and "webbucket" in sub(s["Resource"])]
+    assert sub(put["Resource"]) == f"arn:${{AWS::Partition}}:s3:::${{{stack_parameter}}}-webbucket-*/*"
+    (invalidate,) = [s for s in statements if "cloudfront:CreateInvalidation" in listed(s["Action"])]
+    assert set(listed(invalidate["Action"])) == {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}
+    assert sub(invalidate["Resource"]) == "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"
+    assert invalidate["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": {"Ref": stack_parameter}}
+    }
+
+
+def test_given_deploy_buildspec_then_the_storefront_is_published_into_the_stack_after_its_deploy():
+    steps = commands(buildspec("buildspec-deploy.yml"))
+    deploy = next(i for i, c in enumerate(steps) if "sam deploy" in c)
+    (publish,) = [i for i, c in enumerate(steps) if "publish_web.py" in c]
+    assert publish > deploy
+    arguments = shlex.split(steps[publish])
+    assert arguments[:2] == [".venv-sam/bin/python", "scripts/publish_web.py"]
+    assert arguments[arguments.index("--stack-name") + 1] == "$STACK_NAME"
+    assert arguments[arguments.index("--dist") + 1] == "frontend/dist"
 
 
 def sam_managed_policies(template: dict[str, Any], stack_name: str) -> set[str]:
@@ -405,10 +451,14 @@ def test_given_packaged_code_then_the_cloudformation_roles_may_read_exactly_its_
 
 def test_given_build_buildspec_then_python313_make_install_make_test_and_a_kms_encrypted_package():
     spec = buildspec("buildspec.yml")
-    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.13"}
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.13", "nodejs": "20"}
     assert spec["phases"]["install"]["commands"] == ["make install"]
     build = spec["phases"]["build"]["commands"]
     assert build[0] == "make test"
+    # The storefront is built from its lock file, before the package the deploy stages take it from.
+    npm = [c for c in build if c.startswith("npm ")]
+    assert [shlex.split(c)[:2] for c in npm] == [["npm", "ci"], ["npm", "run"]]
+    assert all("--prefix frontend" in c for c in npm) and "build" in shlex.split(npm[1])
     (package,) = [shlex.split(command) for command in build if "sam package" in command]
     assert package[:2] == [".venv-sam/bin/sam", "package"]
     # SAM CLI expands the template's Fn::ForEach only when told; no samconfig.toml sits beside the built template.
