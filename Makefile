@@ -22,7 +22,7 @@ SAM := $(VENV_SAM)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench clean
+.PHONY: help install lock dev token reindex reconcile search-check test lint typecheck unit integration e2e sam-validate sam-build openapi scan cfn-lint checkov bandit audit smoke diagram bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -133,6 +133,10 @@ test: install lint typecheck sam-validate sam-build scan ## Install what is need
 
 bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
 	$(PY) -m scripts.bench
+
+SOAK_MINUTES ?= 5
+soak: install ## Mixed traffic from 16 clients for SOAK_MINUTES (5) against a stack of its own (or URL=http://127.0.0.1:3000), then invariants
+	$(PY) -m scripts.soak --minutes $(SOAK_MINUTES) $(if $(URL),--url $(URL),)
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) $(VENV_SAM) $(VENV_SCAN) .build .aws-sam .local

@@ -214,8 +214,8 @@ class FakeSearchIndex:
 
 
 class FakeSearchEngine:
-    """Answers search bodies from a fixed list of hits, ordered by (price_cents, id), honouring size
-    and search_after; records each body it was sent."""
+    """Answers search bodies from a fixed list of hits, ordered by (price_cents, id), honouring size,
+    from and search_after; records each body it was sent."""
 
     def __init__(self, products: list[Product]) -> None:
         self.products = sorted(products, key=lambda p: (p.price_cents, p.id))
@@ -228,18 +228,19 @@ class FakeSearchEngine:
         ordered = [(p, [p.price_cents, p.id]) for p in self.products]
         if "search_after" in body:
             ordered = [(p, key) for p, key in ordered if tuple(key) > tuple(body["search_after"])]
-        empty: dict[str, Any] = {"buckets": []}
+        empty: dict[str, Any] = {"buckets": [], "sum_other_doc_count": 0}
+        start = body.get("from", 0)
         return {
             "hits": {
                 "total": {"value": len(self.products), "relation": "eq"},
                 "hits": [
                     {"_id": p.id, "_source": document_of(p), "sort": key, "highlight": {"name.plain": [p.name]}}
-                    for p, key in ordered[: body["size"]]
+                    for p, key in ordered[start : start + body["size"]]
                 ],
             },
             "aggregations": {
-                "category": {"values": empty},
-                "brand": {"values": empty},
-                "price": {"values": {"buckets": [{"doc_count": 0} for _ in range(6)]}},
+                "category": {"doc_count": 0, "values": empty},
+                "brand": {"doc_count": 0, "values": empty},
+                "price": {"doc_count": 0, "values": {"buckets": [{"doc_count": 0} for _ in range(6)]}},
             },
         }

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, principal_of, problem_docs
-from shop.commerce_models import Order, OrderId
+from shop.commerce_models import Order, OrderPathId
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.orders import cancel_order
 from shop.settings import catalog_settings
@@ -31,13 +31,12 @@ app = create_resolver(signed_in=True)
             HTTPStatus.NOT_FOUND,
             HTTPStatus.CONFLICT,
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
         ),
     },
 )
 # Its own subsegment: the read and the transaction with its retries; never the order (the customer's address).
 @tracer.capture_method(capture_response=False)
-def post_cancel(order_id: Annotated[OrderId, Path()]) -> Order:
+def post_cancel(order_id: Annotated[OrderPathId, Path()]) -> Order:
     caller = principal_of(app.current_event.raw_event)
     cancelled = cancel_order(order_id, caller.user_id, is_admin=ADMIN_GROUP in caller.groups)
     count("OrdersCancelled")

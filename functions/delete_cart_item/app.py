@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import BEARER, create_resolver, principal_of, problem_docs
 from shop.commerce_models import Cart
-from shop.models import ProductId
+from shop.models import ProductPathId
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.carts import remove_cart_line
 from shop.settings import catalog_settings
@@ -27,13 +27,11 @@ app = create_resolver(signed_in=True)
     security=BEARER,
     responses={
         200: {"description": "The cart", "content": {"application/json": {"model": Cart}}},
-        # 404 only for a path the route cannot match (e.g. undecodable characters): removing is idempotent.
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY
-        ),
+        # 404 only for an id that cannot name a product: removing a line that is not there is idempotent.
+        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
     },
 )
-def delete_cart_item(product_id: Annotated[ProductId, Path()]) -> Cart:
+def delete_cart_item(product_id: Annotated[ProductPathId, Path()]) -> Cart:
     cart = remove_cart_line(principal_of(app.current_event.raw_event).user_id, product_id)
     # Removing is idempotent: a line that was not there counts too (the store does not say whether it was).
     count("CartItemsRemoved")

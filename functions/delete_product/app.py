@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
-from shop.models import ProductId
+from shop.models import ProductPathId
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.products import delete_product
 from shop.settings import catalog_settings
@@ -31,11 +31,10 @@ app = create_resolver(required_group=ADMIN_GROUP)
             HTTPStatus.UNAUTHORIZED,
             HTTPStatus.FORBIDDEN,
             HTTPStatus.NOT_FOUND,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
         ),
     },
 )
-def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
+def remove_product(product_id: Annotated[ProductPathId, Path()]) -> Response[None]:
     delete_product(product_id)
     count("ProductsDeleted")
     return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, principal_of, problem_docs
-from shop.commerce_models import Order, OrderId
+from shop.commerce_models import Order, OrderPathId
 from shop.observability import DYNAMODB, logger, metrics
 from shop.services.orders import get_order
 from shop.settings import catalog_settings
@@ -26,10 +26,10 @@ app = create_resolver(signed_in=True)
     security=BEARER,
     responses={
         200: {"description": "The order", "content": {"application/json": {"model": Order}}},
-        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
+        **problem_docs(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND),
     },
 )
-def read_order(order_id: Annotated[OrderId, Path()]) -> Order:
+def read_order(order_id: Annotated[OrderPathId, Path()]) -> Order:
     caller = principal_of(app.current_event.raw_event)
     return get_order(order_id, caller.user_id, is_admin=ADMIN_GROUP in caller.groups)
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import create_resolver, etag, problem_docs
-from shop.models import Product, ProductId
+from shop.models import Product, ProductPathId
 from shop.observability import DYNAMODB, logger, metrics
 from shop.services.products import get_product
 from shop.settings import catalog_settings
@@ -29,10 +29,10 @@ app = create_resolver()
             "description": "The product",
             "content": {"application/json": {"model": Product}},
         },
-        **problem_docs(HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY),
+        **problem_docs(HTTPStatus.NOT_FOUND),
     },
 )
-def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
+def read_product(product_id: Annotated[ProductPathId, Path()]) -> Response[Product]:
     product = get_product(product_id)
     return Response(
         status_code=HTTPStatus.OK,

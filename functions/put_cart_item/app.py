@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import BEARER, create_resolver, principal_of, problem_docs
 from shop.commerce_models import Cart, CartLineUpdate
-from shop.models import ProductId
+from shop.models import ProductPathId
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.carts import set_cart_line
 from shop.settings import catalog_settings
@@ -36,7 +36,7 @@ app = create_resolver(signed_in=True)
         ),
     },
 )
-def put_cart_item(product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()]) -> Cart:
+def put_cart_item(product_id: Annotated[ProductPathId, Path()], line: Annotated[CartLineUpdate, Body()]) -> Cart:
     cart = set_cart_line(principal_of(app.current_event.raw_event).user_id, product_id, line.quantity)
     # Every line set counts, new or changed: the service does not say which it was.
     count("CartItemsAdded")

@@ -12,7 +12,13 @@ from shop.api import create_resolver, problem_docs
 from shop.cursor import MAX_CURSOR_LENGTH
 from shop.models import MAX_PRICE_CENTS, SearchRequest, SearchResults, SearchSort
 from shop.observability import OPENSEARCH, count, logger, metrics
-from shop.services.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, search_products
+from shop.services.search import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
+    search_products,
+)
 from shop.settings import listing_settings, search_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
@@ -26,7 +32,8 @@ app = create_resolver()
     "/search",
     summary="Search products",
     description="Full text over name, brand, category, tags and description, tolerant of typos. "
-    "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters.",
+    "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, "
+    "and add up: the values beyond those listed are counted in `<facet>_other_count`.",
     tags=["search"],
     responses={
         200: {
@@ -40,7 +47,14 @@ app = create_resolver()
 @tracer.capture_method(capture_response=False)
 def search(
     *,
-    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description=f"Words to search for: at most {MAX_QUERY_WORDS} words, where a word of one or two "
+            "characters, a Chinese or Japanese character, or an emoji counts as a fifth of one",
+        ),
+    ] = "",
     category: Annotated[list[Annotated[str, Query(min_length=1, max_length=100)]] | None, Query()] = None,
     brand: Annotated[list[Annotated[str, Query(min_length=1, max_length=100)]] | None, Query()] = None,
     min_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE_CENTS, description="cents")] = None,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
-from shop.commerce_models import Order, OrderId, OrderStatusUpdate
+from shop.commerce_models import Order, OrderPathId, OrderStatusUpdate
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.orders import update_order_status
 from shop.settings import catalog_settings
@@ -36,7 +36,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
         ),
     },
 )
-def put_status(order_id: Annotated[OrderId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
+def put_status(order_id: Annotated[OrderPathId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
     order = update_order_status(order_id, update.status)
     count("OrderStatusChanged", status=order.status)
     return order

@@ -12,12 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shop.api import (
     ADMIN_GROUP,
     BEARER,
+    IfMatch,
     create_resolver,
     etag,
     parse_if_match,
     problem_docs,
 )
-from shop.models import Product, ProductId, ProductUpdate
+from shop.models import Product, ProductPathId, ProductUpdate
 from shop.observability import DYNAMODB, count, logger, metrics
 from shop.services.products import update_product
 from shop.settings import catalog_settings
@@ -49,9 +50,9 @@ app = create_resolver(required_group=ADMIN_GROUP)
     },
 )
 def patch_product(
-    product_id: Annotated[ProductId, Path()],
+    product_id: Annotated[ProductPathId, Path()],
     changes: Annotated[ProductUpdate, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
+    if_match: Annotated[IfMatch | None, Header(alias="If-Match")] = None,
 ) -> Response[Product]:
     product = update_product(product_id, changes, expected_version=parse_if_match(if_match))
     count("ProductsUpdated")

@@ -133,6 +133,66 @@ def test_given_a_typo_in_every_word_then_the_product_is_still_found_first(stack,
     assert "<em>" in json.dumps(results["items"][0]["highlight"])
 
 
+@pytest.fixture(scope="module")
+def scored_catalog(stack, admin) -> tuple[str, str, set[str]]:
+    """13 products that match one made-up word with scores of every kind, in a category of their own."""
+    word = f"wavelet{uuid.uuid4().hex[:8]}"
+    category = f"paging-{uuid.uuid4().hex[:8]}"
+    ids = {
+        create(
+            stack,
+            admin,
+            # The word once in every name, more or less diluted; again in some descriptions and tags.
+            name=" ".join([*["Wireless"] * (i % 2), word, "Headphones", *["Pro"] * (i % 3)]),
+            description=f"{word} " * (i % 4) + "sound " * i,
+            tags=[word] if i % 5 == 0 else [],
+            category=category,
+            brand=f"brand-{i % 3}",
+            price_cents=500 * (i % 4),
+        )["id"]
+        for i in range(13)
+    }
+    eventually(lambda: search(stack, q=word, category=category, limit=100)["total"] == len(ids))
+    return word, category, ids
+
+
+@pytest.mark.parametrize("sort", ["relevance", "price_asc", "price_desc", "newest"])
+def test_given_more_hits_than_a_page_when_loading_more_then_every_hit_once_and_paging_ends(stack, scored_catalog, sort):
+    word, category, matching = scored_catalog
+    seen: list[str] = []
+    params: dict[str, Any] = {"q": word, "category": category, "sort": sort, "limit": 2}
+    for _ in range(20):
+        page = search(stack, **params)
+        assert page["total"] == len(matching)
+        seen += [item["id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    else:
+        pytest.fail(f"paging did not end; {len(seen)} hits, {len(set(seen))} distinct")
+    assert len(seen) == len(set(seen)) and set(seen) == matching
+    # The pages follow the ranking one page of everything gives.
+    assert seen == [item["id"] for item in search(stack, q=word, category=category, sort=sort, limit=100)["items"]]
+
+
+def test_given_a_facet_filter_then_each_facets_counts_add_up_to_the_hits_without_its_own_filter(stack, scored_catalog):
+    word, category, matching = scored_catalog
+    results = search(stack, q=word, category=category, brand="brand-0")
+    facets = results["facets"]
+    # Every matching product is in the category, so its facet counts the brand-0 hits: the total.
+    assert results["total"] == 5
+    assert sum(entry["count"] for entry in facets["category"]) + facets["category_other_count"] == 5
+    # The brand facet leaves its own filter out: every matching product, in some brand or none.
+    brands = sum(entry["count"] for entry in facets["brand"])
+    assert brands + facets["brand_other_count"] + facets["brand_missing_count"] == len(matching)
+
+
+@pytest.mark.parametrize("q", ["无线耳机无线耳机无线耳机无线耳机无", "ワイヤレスイヤホン 🎧🔥", "无" * 80])
+def test_given_chinese_japanese_or_emoji_then_an_answer_not_a_word_limit(stack, q):
+    response = requests.get(f"{stack.url}/search", params={"q": q}, timeout=30)
+    assert response.status_code == 200, response.text
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -144,6 +204,7 @@ def test_given_a_typo_in_every_word_then_the_product_is_still_found_first(stack,
         {"in_stock": "maybe"},
         {"q": "x" * 10_000},
         {"q": " ".join(["word"] * 40)},
+        {"q": "无" * 81},
         {"cursor": "not-a-cursor"},
     ],
 )

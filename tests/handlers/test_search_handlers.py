@@ -253,11 +253,15 @@ def test_given_sample_search_event_when_invoked_then_200_with_hits_total_facets_
     # The brand facet ignores the brand filter: Acme is counted though not asked for.
     assert {f["value"]: f["count"] for f in body["facets"]["brand"]} == {"Wavelength": 1, "Sonara": 1, "Acme": 1}
     assert {"from", "to", "count"} == set(body["facets"]["price"][0])
+    # Nothing beyond the listed values; every hit of the brand facet has a brand.
+    assert (body["facets"]["category_other_count"], body["facets"]["brand_other_count"]) == (0, 0)
+    assert body["facets"]["brand_missing_count"] == 0
 
 
-def test_given_more_hits_than_limit_when_paging_then_cursor_leads_to_the_rest(searcher, context):
-    _index(*(product(f"Lamp {i}", category="lighting") for i in range(5)))
-    query = {"category": "lighting", "limit": "3", "sort": "price_asc"}
+@pytest.mark.parametrize("sort", ["relevance", "price_asc", "price_desc", "newest"])
+def test_given_more_hits_than_limit_when_paging_then_cursor_leads_to_the_rest(searcher, context, sort):
+    _index(*(product(f"Lamp {i}", category="lighting", description="lamp " * i) for i in range(5)))
+    query = {"q": "lamp", "category": "lighting", "limit": "3", "sort": sort}
     first = body_of(searcher.lambda_handler(with_query(event("search_products"), query), context))
     assert len(first["items"]) == 3 and first["next_cursor"]
     second_response = searcher.lambda_handler(
@@ -281,14 +285,27 @@ def test_given_more_hits_than_limit_when_paging_then_cursor_leads_to_the_rest(se
         {"min_price": "-1"},
         {"q": "x" * 10_240},
         {"in_stock": "maybe"},
+        {"q": "无" * 81},
     ],
-    ids=["limit-0", "limit-101", "sort-bogus", "min-above-max", "negative-price", "q-10kB", "in-stock-bogus"],
+    ids=[
+        "limit-0",
+        "limit-101",
+        "sort-bogus",
+        "min-above-max",
+        "negative-price",
+        "q-10kB",
+        "in-stock-bogus",
+        "q-81-ideographs",
+    ],
 )
 def test_given_bad_parameters_when_searching_then_422_problem(searcher, context, query):
     assert_problem(searcher.lambda_handler(with_query(event("search_products"), query), context), 422)
 
 
-@pytest.mark.parametrize("q", ['"unbalanced', "\\", '+-=&&||><!(){}[]^"~*?:\\/', "AND OR NOT", "🎧 日本語"])
+@pytest.mark.parametrize(
+    "q",
+    ['"unbalanced', "\\", '+-=&&||><!(){}[]^"~*?:\\/', "AND OR NOT", "🎧 日本語", "无线耳机无线耳机无线耳机无线耳机无"],
+)
 def test_given_hostile_text_when_searching_then_200(searcher, context, q):
     _index(product("Desk Lamp"))
     response = searcher.lambda_handler(with_query(event("search_products"), {"q": q}), context)

@@ -157,6 +157,75 @@ def test_given_in_stock_when_searching_then_every_facet_counts_only_stocked_prod
     assert sum(bucket.count for bucket in results.facets.price) == 4
 
 
+def test_given_more_values_than_a_facet_lists_when_searching_then_the_rest_is_counted_and_counts_add_up(
+    put, make_product, find
+):
+    # 25 categories of 1..25 products, and 3 of the 325 products without a brand.
+    put(
+        *(
+            make_product(
+                f"Mug {c}-{i}",
+                category=f"cat-{c:02d}",
+                brand=None if c == 1 or (c == 2 and i == 0) else f"brand-{c:02d}",
+            )
+            for c in range(1, 26)
+            for i in range(c)
+        )
+    )
+    results = find("mug")
+    assert results.total == 325
+    facets = results.facets
+    # The 20 biggest categories are listed, most hits first; the 5 smallest (1 + 2 + ... + 5) are counted.
+    assert [entry.value for entry in facets.category] == [f"cat-{c:02d}" for c in range(25, 5, -1)]
+    assert facets.category_other_count == 15
+    assert sum(entry.count for entry in facets.category) + facets.category_other_count == results.total
+    assert facets.brand_missing_count == 2
+    assert facets.brand_other_count == 1 + 3 + 4 + 5
+    assert (
+        sum(entry.count for entry in facets.brand) + facets.brand_other_count + facets.brand_missing_count
+        == results.total
+    )
+
+
+def test_given_a_category_filter_when_faceting_then_category_counts_add_up_to_the_hits_without_it(
+    put, make_product, find
+):
+    put(*(make_product(f"Mug {c}-{i}", category=f"cat-{c:02d}") for c in range(1, 23) for i in range(c)))
+    results = find("mug", categories=("cat-01",))
+    assert results.total == 1
+    facets = results.facets
+    assert len(facets.category) == 20 and facets.category_other_count == 1 + 2
+    assert sum(entry.count for entry in facets.category) + facets.category_other_count == 22 * 23 // 2
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("无线耳机", {"无线耳机 Pro", "无线耳机无线耳机"}),
+        # 17 characters, once refused as 17 words.
+        ("无线耳机无线耳机无线耳机无线耳机无", {"无线耳机无线耳机"}),
+        ("ワイヤレス", {"ワイヤレス スピーカー"}),
+    ],
+)
+def test_given_unsegmented_scripts_when_searching_then_found(put, make_product, find, q, expected):
+    put(
+        make_product("无线耳机 Pro"),
+        make_product("无线耳机无线耳机", description="无线耳机无线耳机无线耳机无线耳机无"),
+        make_product("ワイヤレス スピーカー"),
+        make_product("Garden Hose"),
+    )
+    found = set(names(find(q)))
+    assert expected <= found
+    assert "Garden Hose" not in found
+
+
+def test_given_many_emoji_when_searching_then_an_answer(put, make_product, find):
+    # osmem's tokenizer drops emoji (Lucene's standard tokenizer keeps each as a term), so only the
+    # answer is checked here, not which products match.
+    put(make_product("Headphones 🎧"))
+    assert find("🎧" * 40).total >= 0
+
+
 def test_given_price_boundaries_when_faceting_then_from_inclusive_to_exclusive(put, make_product, find):
     put(*(make_product("Mug", price_cents=price) for price in (0, 2499, 2500, 4999, 50000, 10**9)))
     price = [bucket.count for bucket in find("mug").facets.price]
@@ -173,36 +242,73 @@ def test_given_match_when_searching_then_highlight_marks_it_and_escapes_product_
     assert "<em>bright</em>" in described and "&amp;" in described and '"warm"' not in described
 
 
-# osmem-server 0.1.6 does not page a `_score` sort: given search_after, it answers the first page
-# again (ten matches or fewer) or nothing at all (more), whatever the score value (checked with raw
-# request bodies). OpenSearch pages scores exactly (float32 both ways). Strict: this starts passing,
-# and must be un-marked, once the emulator pages scores. The unit tests cover the cursor round trip.
-OSMEM_SCORE_PAGING = pytest.mark.xfail(reason="osmem ignores search_after on _score", strict=True)
+SORTS = ["relevance", "price_asc", "price_desc", "newest"]
 
 
-@pytest.mark.parametrize(
-    "sort", [pytest.param("relevance", marks=OSMEM_SCORE_PAGING), "price_asc", "price_desc", "newest"]
-)
+def page_to_the_end(find, q, limit, sort, **request):
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = find(q, limit=limit, cursor=cursor, sort=sort, **request)
+        pages += 1
+        seen += [hit.id for hit in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen, page, pages
+        assert pages < 100, "paging does not end"
+
+
+@pytest.mark.parametrize("sort", SORTS)
 def test_given_many_hits_when_paging_with_cursors_then_every_hit_exactly_once(put, make_product, find, sort):
     # Few distinct prices and names, so most of the order rests on the id tiebreaker.
     products = put(
         *(make_product(f"Lamp {'deluxe' if i % 3 == 0 else 'basic'}", price_cents=1000 * (i % 4)) for i in range(50))
     )
-    seen: list[str] = []
-    cursor = None
-    pages = 0
-    while True:
-        page = find("lamp", limit=7, cursor=cursor, sort=sort)
-        pages += 1
-        assert page.total == 50
-        seen += [hit.id for hit in page.items]
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-        assert pages < 20, "paging does not end"
-    assert pages == 8 and len(page.items) == 1
+    seen, last, pages = page_to_the_end(find, "lamp", 7, sort)
+    assert last.total == 50
+    assert pages == 8 and len(last.items) == 1
     assert len(seen) == len(set(seen)) == 50
     assert set(seen) == {p.id for p in products}
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_given_scored_hits_of_many_different_scores_when_paging_then_every_hit_once_in_one_order(
+    put, make_product, find, sort, limit
+):
+    # Scores of every kind: the word in the name or not, once or twice, in short and long texts, in tags.
+    matching = put(
+        *(
+            make_product(
+                " ".join(["Wireless"] * (1 + i % 2) + ["Headphones", "Pro" * (i % 3)]).strip(),
+                description="wireless " * (i % 4) + "sound " * i,
+                tags=["wireless"] if i % 5 == 0 else [],
+                price_cents=500 * (i % 6),
+            )
+            for i in range(23)
+        ),
+        *(make_product(f"Desk lamp {i}", description="bright", price_cents=100) for i in range(9)),
+    )
+    expected = {p.id for p in matching[:23]}
+    whole = find("wireless", limit=100, sort=sort)
+    assert whole.total == 23 and whole.next_cursor is None
+    seen, last, _ = page_to_the_end(find, "wireless", limit, sort)
+    assert len(seen) == len(set(seen)) == 23 and set(seen) == expected
+    assert last.total == 23
+    # Pages follow the one ranking a single page of everything gives.
+    assert seen == [hit.id for hit in whole.items]
+
+
+def test_given_filters_and_typos_when_paging_by_relevance_then_every_hit_once(put, make_product, find):
+    put(
+        *(
+            make_product(f"Wireless Speaker {i}", brand="Acme" if i % 2 else "Sonara", price_cents=100 * i)
+            for i in range(15)
+        )
+    )
+    seen, last, _ = page_to_the_end(find, "wireles speker", 4, "relevance", brands=("Acme",), min_price_cents=300)
+    assert last.total == len(seen) == len(set(seen)) == 6
 
 
 HOSTILE = [

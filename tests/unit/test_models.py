@@ -1,9 +1,13 @@
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from shop.models import ProductCreate, ProductUpdate
+from shop.commerce_models import Address, OrderPathId, ShippingAddress
+from shop.countries import ISO_3166_1_ALPHA_2
+from shop.errors import OrderNotFound, ProductNotFound
+from shop.models import ProductCreate, ProductPathId, ProductUpdate, Uuid4
 
 VALID = {"name": "Kettle", "category": "kitchen", "price_cents": 2999, "stock": 4}
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "London", "postal_code": "N1 1AA", "country": "GB"}
 
 
 def error_fields(error: ValidationError) -> set[str]:
@@ -74,3 +78,112 @@ def test_given_null_for_required_field_when_patching_then_rejected_by_name(field
 def test_given_null_for_optional_field_when_patching_then_it_is_a_change_to_clear():
     update = ProductUpdate.model_validate({"brand": None, "stock": 3})
     assert update.changes() == {"brand": None, "stock": 3}
+
+
+# One text rule for every free-text field: no control, format or invisible characters.
+
+REFUSED = [
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\u00ad",
+    "\u061c",
+    "\u200b",
+    "\u200e",
+    "\u202a",
+    "\u202e",
+    "\u2028",
+    "\u2029",
+    "\u2060",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+    "\U000e0041",
+    "\ud800",
+]
+
+
+@pytest.mark.parametrize("character", REFUSED)
+@pytest.mark.parametrize("field", ["name", "category", "brand", "description"])
+def test_given_control_or_invisible_character_in_text_then_refused_naming_the_field(field, character):
+    with pytest.raises(ValidationError) as refused:
+        ProductCreate.model_validate({**VALID, field: f"a{character}b"})
+    assert [(issue["loc"], issue["type"]) for issue in refused.value.errors()] == [((field,), "text_character")]
+    assert f"U+{ord(character):04X}" in refused.value.errors()[0]["msg"]
+
+
+@pytest.mark.parametrize("character", ["\t", "\n", "\r"])
+def test_given_tab_or_line_break_then_only_multi_line_text_takes_it(character):
+    assert ProductCreate.model_validate({**VALID, "description": f"a{character}b"}).description == f"a{character}b"
+    with pytest.raises(ValidationError):
+        ProductCreate.model_validate({**VALID, "name": f"a{character}b"})
+    with pytest.raises(ValidationError):
+        ProductUpdate.model_validate({"tags": [f"a{character}b"]})
+
+
+@pytest.mark.parametrize("text", ["می\u200cخواهم", "👩\u200d💻", "Ünïcödé ✓ 漢字", "🏳️\u200d🌈"])
+def test_given_joiners_and_visible_text_then_accepted_as_is(text):
+    assert ProductCreate.model_validate({**VALID, "name": text}).name == text
+
+
+def test_given_control_character_at_either_end_then_refused_not_stripped():
+    for name in ("\x1cKettle", "Kettle\x1f", "\u2028Kettle"):
+        with pytest.raises(ValidationError):
+            ProductCreate.model_validate({**VALID, "name": name})
+
+
+@pytest.mark.parametrize("field", ["name", "line1", "line2", "city", "postal_code"])
+def test_given_control_character_in_a_shipping_field_then_refused_naming_it(field):
+    with pytest.raises(ValidationError) as refused:
+        ShippingAddress.model_validate({**ADDRESS, field: "\x00"})
+    assert [issue["loc"] for issue in refused.value.errors()] == [(field,)]
+
+
+@pytest.mark.parametrize("country", ["XX", "EU", "UK", "AA", "QM", "ZZ", "gb", "GBR", ""])
+def test_given_code_outside_iso_3166_1_alpha_2_then_refused(country):
+    with pytest.raises(ValidationError) as refused:
+        ShippingAddress.model_validate({**ADDRESS, "country": country})
+    assert [issue["loc"] for issue in refused.value.errors()] == [("country",)]
+
+
+def test_given_the_iso_3166_1_list_then_249_two_letter_codes():
+    assert len(ISO_3166_1_ALPHA_2) == 249
+    assert all(len(code) == 2 and code.isascii() and code.isupper() for code in ISO_3166_1_ALPHA_2)
+    assert {"GB", "US", "DE", "SS", "CW", "AX"} <= ISO_3166_1_ALPHA_2
+
+
+def test_given_address_stored_before_a_rule_then_an_order_still_reads_it():
+    stored = {**ADDRESS, "country": "XX", "name": "Ada\x00"}
+    assert Address.model_validate(stored).country == "XX"
+    assert ShippingAddress.model_validate(ADDRESS) == Address.model_validate(ADDRESS)
+
+
+# Ids: UUIDs in any case, continued in lowercase; in a path, anything else is the resource's not-found error.
+
+PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
+
+
+@pytest.mark.parametrize("given", [PRODUCT_ID, PRODUCT_ID.upper(), "0B4c7A1e-3F6d-4A5b-9C8d-112233445566"])
+def test_given_uuid4_in_any_case_then_lowercase_canonical_form(given):
+    assert TypeAdapter(Uuid4).validate_python(given) == PRODUCT_ID
+    assert TypeAdapter(ProductPathId).validate_python(given) == PRODUCT_ID
+    assert TypeAdapter(OrderPathId).validate_python(given) == PRODUCT_ID
+
+
+@pytest.mark.parametrize("given", ["nope", "", PRODUCT_ID + "\n", PRODUCT_ID[:-1], PRODUCT_ID.replace("-4", "-1"), 7])
+def test_given_malformed_id_in_a_path_then_not_found_error_of_its_resource(given):
+    with pytest.raises(ProductNotFound):
+        TypeAdapter(ProductPathId).validate_python(given)
+    with pytest.raises(OrderNotFound):
+        TypeAdapter(OrderPathId).validate_python(given)
+    with pytest.raises(ValidationError):
+        TypeAdapter(Uuid4).validate_python(given)
+
+
+def test_given_very_long_malformed_id_then_the_error_shows_only_its_start():
+    with pytest.raises(ProductNotFound) as missing:
+        TypeAdapter(ProductPathId).validate_python("x" * 5000)
+    assert len(str(missing.value)) < 200

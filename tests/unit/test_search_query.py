@@ -10,9 +10,10 @@ from shop.adapters.search_query import (
     build_search_body,
     facets_of,
     hits_of,
+    ranks_by_score,
     total_of,
 )
-from shop.models import SearchRequest
+from shop.models import MAX_FACET_VALUES, SearchRequest
 
 HOSTILE = [
     'wireless "headphones',
@@ -175,8 +176,11 @@ RESPONSE = {
         ],
     },
     "aggregations": {
-        "category": {"doc_count": 1, "values": {"buckets": [{"key": "lighting", "doc_count": 7}]}},
-        "brand": {"doc_count": 1, "values": {"buckets": [{"key": "Lumo", "doc_count": 3}]}},
+        "category": {
+            "doc_count": 9,
+            "values": {"buckets": [{"key": "lighting", "doc_count": 7}], "sum_other_doc_count": 2},
+        },
+        "brand": {"doc_count": 8, "values": {"buckets": [{"key": "Lumo", "doc_count": 3}], "sum_other_doc_count": 4}},
         "price": {"doc_count": 1, "values": {"buckets": [{"key": str(i), "doc_count": i} for i in range(6)]}},
     },
 }
@@ -195,6 +199,33 @@ def test_given_response_when_read_then_hits_with_sort_values_total_and_facets():
         (low, high, count) for (low, high), count in zip(PRICE_RANGES, range(6), strict=True)
     ]
     assert facets.model_dump()["price"][0] == {"from": None, "to": 2500, "count": 0}
+    # What the listed values leave out is counted: other values, and (brand) no value at all.
+    assert (facets.category_other_count, facets.brand_other_count, facets.brand_missing_count) == (2, 4, 1)
+
+
+def test_given_facets_when_building_then_each_lists_at_most_the_documented_number_of_values():
+    aggs = build_search_body(SearchRequest(q="lamp"), 21, None)["aggs"]
+    assert aggs["category"]["aggs"]["values"]["terms"]["size"] == MAX_FACET_VALUES
+    assert aggs["brand"]["aggs"]["values"]["terms"]["size"] == MAX_FACET_VALUES
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        (SearchRequest(q="lamp"), True),
+        (SearchRequest(q="lamp", sort="price_asc"), False),
+        (SearchRequest(q="lamp", sort="newest"), False),
+        (SearchRequest(q=" "), False),
+    ],
+)
+def test_given_sort_and_words_when_asked_then_only_relevance_with_words_ranks_by_score(request_, expected):
+    assert ranks_by_score(request_) is expected
+
+
+def test_given_offset_when_building_then_from_and_no_search_after():
+    body = build_search_body(SearchRequest(q="lamp"), 21, None, offset=40)
+    assert body["from"] == 40 and "search_after" not in body
+    assert "from" not in build_search_body(SearchRequest(q="lamp"), 21, None, offset=0)
 
 
 def test_given_several_words_when_building_then_each_word_is_fuzzy_in_any_field_and_long_words_are_exact():

@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shop.cursor import encode_search_cursor
 from shop.errors import InvalidCursor, InvalidSearch
-from shop.models import Product, SearchRequest
+from shop.models import MAX_RELEVANCE_DEPTH, Product, SearchRequest
 from shop.services.search import (
     MAX_FILTER_VALUES,
     MAX_QUERY_LENGTH,
+    MAX_QUERY_WEIGHT,
     MAX_QUERY_WORDS,
     check_search_request,
     cursor_scope,
@@ -47,9 +49,14 @@ def search(engine, request=None, **kwargs):
     [
         SearchRequest(q=" ".join(["word"] * (MAX_QUERY_WORDS + 1))),
         SearchRequest(q="x" * (MAX_QUERY_LENGTH + 1)),
-        # The standard tokenizer makes each ideograph, and each emoji, a token: one clause set each.
-        SearchRequest(q="日本語" * 6),
-        SearchRequest(q="🎧" * (MAX_QUERY_WORDS + 1)),
+        # The standard tokenizer makes each ideograph, and each emoji, a term: a few clauses each.
+        SearchRequest(q="无" * (MAX_QUERY_WEIGHT + 1)),
+        SearchRequest(q="🎧" * (MAX_QUERY_WEIGHT + 1)),
+        # Words and ideographs share one budget.
+        SearchRequest(q=" ".join(["word"] * MAX_QUERY_WORDS) + " 无"),
+        SearchRequest(q="无" * (MAX_QUERY_LENGTH - 3) + " tv"),
+        # Runs of three emoji may be one fuzzy term each: a word each, not three fifths.
+        SearchRequest(q="🎧🔥🎧 " * (MAX_QUERY_WORDS + 1)),
         SearchRequest(min_price_cents=500, max_price_cents=499),
         SearchRequest(categories=tuple(f"c{i}" for i in range(MAX_FILTER_VALUES + 1))),
         SearchRequest(brands=tuple(f"b{i}" for i in range(MAX_FILTER_VALUES + 1))),
@@ -59,6 +66,9 @@ def search(engine, request=None, **kwargs):
         "too-long",
         "too-many-ideographs",
         "too-many-emoji",
+        "max-words-and-an-ideograph",
+        "ideographs-up-to-the-length-limit",
+        "runs-of-three-emoji",
         "min-above-max",
         "too-many-categories",
         "too-many-brands",
@@ -76,12 +86,31 @@ def test_given_conflicting_parameters_when_searching_then_invalid_search_and_no_
     [
         SearchRequest(q=" ".join(["word"] * MAX_QUERY_WORDS)),
         SearchRequest(q="x" * MAX_QUERY_LENGTH),
-        SearchRequest(q="日本語" * 5 + " ✓"),
+        # Chinese is written without spaces: 17 characters are a short query, not 17 words.
+        SearchRequest(q="无线耳机无线耳机无线耳机无线耳机无"),
+        SearchRequest(q="无" * MAX_QUERY_WEIGHT),
+        SearchRequest(q="🎧" * MAX_QUERY_WEIGHT),
+        SearchRequest(q="ワイヤレスイヤホン ノイズキャンセリング 🎧🔥"),
+        SearchRequest(q=" ".join(["word"] * (MAX_QUERY_WORDS - 1)) + " 无线耳机无"),
+        # Words of one or two characters are never fuzzy, so they cost a fifth of a word too.
+        SearchRequest(q=" ".join(["tv"] * MAX_QUERY_WEIGHT)[:MAX_QUERY_LENGTH]),
         SearchRequest(q='+-=&&||><!(){}[]^"~*?:\\/ ' * 4 + "lamp"),
         SearchRequest(min_price_cents=500, max_price_cents=500),
         SearchRequest(brands=tuple(f"b{i}" for i in range(MAX_FILTER_VALUES))),
     ],
-    ids=["max-words", "max-length", "max-ideographs", "punctuation-is-not-words", "min-equals-max", "max-brands"],
+    ids=[
+        "max-words",
+        "max-length",
+        "chinese-17-characters",
+        "max-ideographs",
+        "max-emoji",
+        "katakana-words-and-emoji",
+        "words-and-ideographs-share-the-budget",
+        "short-words",
+        "punctuation-is-not-words",
+        "min-equals-max",
+        "max-brands",
+    ],
 )
 def test_given_parameters_at_their_limits_when_checked_then_accepted(request_):
     check_search_request(request_)
@@ -102,22 +131,71 @@ def test_given_exactly_limit_hits_when_searching_then_no_next_cursor():
     assert len(page.items) == 4 and page.next_cursor is None
 
 
-def test_given_cursors_when_paging_then_every_hit_exactly_once_and_last_page_has_no_cursor():
-    products = catalog(11)
-    engine = FakeSearchEngine(products)
+def page_through(engine, request, limit):
     seen: list[str] = []
     cursor = None
-    for _ in range(10):
-        page = search(engine, limit=3, cursor=cursor)
+    for _ in range(50):
+        page = search(engine, request, limit=limit, cursor=cursor)
         seen += [hit.id for hit in page.items]
         cursor = page.next_cursor
         if cursor is None:
-            break
+            return seen
+    raise AssertionError("paging does not end")
+
+
+def test_given_field_sort_when_paging_then_every_hit_once_after_the_last_sort_values():
+    products = catalog(11)
+    engine = FakeSearchEngine(products)
+    seen = page_through(engine, SearchRequest(q="lamp", sort="price_asc"), limit=3)
     assert sorted(seen) == sorted(p.id for p in products) and len(seen) == len(set(seen))
     assert len(engine.bodies) == 4
-    # The cursor carries the last hit's sort values back as search_after.
+    # The cursor carries the last hit's sort values back as search_after, never an offset.
     last_of_first_page = engine.products[2]
     assert engine.bodies[1]["search_after"] == [last_of_first_page.price_cents, last_of_first_page.id]
+    assert all("from" not in body for body in engine.bodies)
+
+
+def test_given_relevance_sort_when_paging_then_every_hit_once_at_offsets_into_the_ranking():
+    products = catalog(11)
+    engine = FakeSearchEngine(products)
+    seen = page_through(engine, SearchRequest(q="lamp"), limit=3)
+    assert seen == [p.id for p in engine.products]
+    # A score is not carried in the cursor: each page starts where the previous one ended.
+    assert [body.get("from", 0) for body in engine.bodies] == [0, 3, 6, 9]
+    assert all("search_after" not in body and body["size"] == 4 for body in engine.bodies)
+
+
+def test_given_relevance_sort_without_words_when_paging_then_browses_after_sort_values():
+    engine = FakeSearchEngine(catalog(5))
+    page_through(engine, SearchRequest(q="  "), limit=2)
+    assert "search_after" in engine.bodies[1] and all("from" not in body for body in engine.bodies)
+
+
+def test_given_more_relevant_hits_than_the_depth_when_paging_then_paging_ends_at_the_depth():
+    products = catalog(MAX_RELEVANCE_DEPTH + 30)
+    engine = FakeSearchEngine(products)
+    seen = page_through(engine, SearchRequest(q="lamp"), limit=70)
+    assert seen == [p.id for p in engine.products[:MAX_RELEVANCE_DEPTH]]
+    # The last page is cut at the depth rather than asking past it.
+    last = engine.bodies[-1]
+    assert last["from"] + last["size"] - 1 == MAX_RELEVANCE_DEPTH
+
+
+@pytest.mark.parametrize(
+    ("request_", "position"),
+    [
+        (SearchRequest(q="lamp"), {"after": [100, "00000000-0000-4000-8000-000000000000"]}),
+        (SearchRequest(q="lamp"), {"offset": MAX_RELEVANCE_DEPTH}),
+        (SearchRequest(q="lamp", sort="newest"), {"offset": 3}),
+    ],
+    ids=["relevance-given-sort-values", "relevance-past-the-depth", "field-sort-given-an-offset"],
+)
+def test_given_signed_cursor_with_a_position_its_sort_does_not_page_by_then_invalid_cursor(request_, position):
+    engine = FakeSearchEngine(catalog(5))
+    cursor = encode_search_cursor(cursor_scope(request_), KEY, **position)
+    with pytest.raises(InvalidCursor):
+        search(engine, request_, limit=2, cursor=cursor)
+    assert engine.bodies == []
 
 
 @pytest.mark.parametrize(
@@ -151,7 +229,10 @@ def test_given_same_filters_in_another_order_when_paging_then_cursor_still_valid
 def _tampered(cursor: str) -> str:
     body, _, tag = cursor.partition(".")
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    payload["after"] = [0, "00000000-0000-4000-8000-000000000000"]
+    if payload.get("offset"):
+        payload["offset"] = 1
+    else:
+        payload["after"] = [0, "00000000-0000-4000-8000-000000000000"]
     forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     return f"{forged}.{tag}"
 

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError, model_validator
 
 from shop.errors import InvalidCursor
 
@@ -33,15 +33,29 @@ class CursorPayload(BaseModel):
     after: str = Field(pattern=POSITION_PATTERN)
 
 
+# OpenSearch's default index.max_result_window: no offset past it can be asked for.
+MAX_SEARCH_OFFSET = 10_000
+
+
 class SearchCursorPayload(BaseModel):
+    """Where the next page of a search starts: after a hit's sort values, or at an offset in the ranking."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     v: int = Field(1, ge=1, le=1)
     scope: str = Field(max_length=200)
-    # The last hit's sort values (score or price or time, then id), as OpenSearch's search_after takes them.
-    after: list[StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=100)]] = Field(
-        min_length=1, max_length=4
+    # The last hit's sort values (price or time, then id), as OpenSearch's search_after takes them.
+    after: list[StrictInt | StrictFloat | Annotated[StrictStr, Field(max_length=100)]] | None = Field(
+        None, min_length=1, max_length=4
     )
+    # How many hits of the ranking were already shown (relevance sort, paged with from/size).
+    offset: StrictInt | None = Field(None, ge=1, le=MAX_SEARCH_OFFSET)
+
+    @model_validator(mode="after")
+    def _one_position(self) -> "SearchCursorPayload":
+        if (self.after is None) == (self.offset is None):
+            raise ValueError("a search cursor holds either after or offset")
+        return self
 
 
 def rfc3339(moment: datetime) -> str:
@@ -102,13 +116,15 @@ def decode_cursor(cursor: str, scope: str, key: bytes) -> str:
     return payload.after
 
 
-def encode_search_cursor(scope: str, after: list[int | float | str], key: bytes) -> str:
-    return _seal(SearchCursorPayload(scope=scope, after=after), key)
+def encode_search_cursor(
+    scope: str, key: bytes, *, after: list[int | float | str] | None = None, offset: int | None = None
+) -> str:
+    return _seal(SearchCursorPayload(scope=scope, after=after, offset=offset), key)
 
 
-def decode_search_cursor(cursor: str, scope: str, key: bytes) -> list[int | float | str]:
-    """The sort values to search after; raise InvalidCursor for anything this API did not issue."""
+def decode_search_cursor(cursor: str, scope: str, key: bytes) -> SearchCursorPayload:
+    """Where the next page starts; raise InvalidCursor for anything this API did not issue."""
     payload = _open(cursor, SearchCursorPayload, key)
     if payload.scope != scope:
         raise InvalidCursor()
-    return list(payload.after)
+    return payload

@@ -12,7 +12,7 @@ so they narrow the hits without narrowing their own counts.
 from typing import Any
 
 from shop.adapters.search_index import product_of
-from shop.models import FacetCount, PriceBucket, SearchFacets, SearchHit, SearchRequest
+from shop.models import MAX_FACET_VALUES, FacetCount, PriceBucket, SearchFacets, SearchHit, SearchRequest
 
 # Price facet buckets in cents: [from, to).
 PRICE_RANGES: tuple[tuple[int | None, int | None], ...] = (
@@ -23,7 +23,8 @@ PRICE_RANGES: tuple[tuple[int | None, int | None], ...] = (
     (25000, 50000),
     (50000, None),
 )
-FACET_SIZE = 20
+# Values listed per facet, most hits first; the hits in the rest are counted in `<facet>_other_count`.
+FACET_SIZE = MAX_FACET_VALUES
 # Fields searched and their weights: the name counts most.
 EXACT_FIELDS = ("name^4", "brand.text^2", "category.text^2", "tags.text^2", "description")
 # Unstemmed fields for typo tolerance; description is left out, where fuzzy matches are mostly noise.
@@ -97,14 +98,22 @@ def _all_but(filters: dict[str, dict[str, Any] | None], facet: str) -> dict[str,
     return {"bool": {"filter": others}}
 
 
+def ranks_by_score(request: SearchRequest) -> bool:
+    """Whether hits are ordered by relevance score (relevance sort with words to score)."""
+    return request.sort == "relevance" and bool(request.q.strip())
+
+
 def _sort_of(request: SearchRequest) -> list[Any]:
     # Without words every score is equal, so "relevance" browses newest first.
-    if request.sort == "relevance" and not request.q.strip():
+    if request.sort == "relevance" and not ranks_by_score(request):
         return SORTS["newest"]
     return SORTS[request.sort]
 
 
-def build_search_body(request: SearchRequest, size: int, search_after: list[Any] | None) -> dict[str, Any]:
+def build_search_body(
+    request: SearchRequest, size: int, search_after: list[Any] | None, offset: int = 0
+) -> dict[str, Any]:
+    """The request body; a page starts after `search_after`'s sort values, or `offset` hits into the ranking."""
     query: dict[str, Any] = {"bool": {"filter": []}}
     if request.q.strip():
         query["bool"]["must"] = [_text_query(request.q)]
@@ -151,6 +160,8 @@ def build_search_body(request: SearchRequest, size: int, search_after: list[Any]
     }
     if search_after is not None:
         body["search_after"] = search_after
+    if offset:
+        body["from"] = offset
     return body
 
 
@@ -167,15 +178,34 @@ def _buckets(aggregations: dict[str, Any], facet: str) -> list[dict[str, Any]]:
     return buckets
 
 
+def _values(aggregations: dict[str, Any], facet: str) -> list[FacetCount]:
+    return [FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, facet)]
+
+
+def _other(aggregations: dict[str, Any], facet: str) -> int:
+    """Hits whose value is not among the listed ones (the terms aggregation lists FACET_SIZE at most)."""
+    return int(aggregations[facet]["values"]["sum_other_doc_count"])
+
+
+def _missing(aggregations: dict[str, Any], facet: str) -> int:
+    """Hits with no value at all: the facet's hits less those listed and those in other values.
+    Exact for a single-valued keyword field on one shard, which brand and category are."""
+    listed = sum(int(b["doc_count"]) for b in _buckets(aggregations, facet))
+    return int(aggregations[facet]["doc_count"]) - listed - _other(aggregations, facet)
+
+
 def facets_of(aggregations: dict[str, Any]) -> SearchFacets:
     price_counts = [int(bucket["doc_count"]) for bucket in _buckets(aggregations, "price")]
     return SearchFacets(
-        category=[FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, "category")],
-        brand=[FacetCount(value=b["key"], count=b["doc_count"]) for b in _buckets(aggregations, "brand")],
+        category=_values(aggregations, "category"),
+        brand=_values(aggregations, "brand"),
         price=[
             PriceBucket(from_cents=low, to_cents=high, count=count)
             for (low, high), count in zip(PRICE_RANGES, price_counts, strict=True)
         ],
+        category_other_count=_other(aggregations, "category"),
+        brand_other_count=_other(aggregations, "brand"),
+        brand_missing_count=_missing(aggregations, "brand"),
     )
 
 

@@ -6,21 +6,44 @@ from functools import cache
 from typing import Any, Protocol
 
 from shop.cursor import decode_search_cursor, encode_search_cursor
-from shop.errors import InvalidSearch
-from shop.models import SearchRequest, SearchResults
+from shop.errors import InvalidCursor, InvalidSearch
+from shop.models import MAX_RELEVANCE_DEPTH, SearchRequest, SearchResults
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
-# Each word becomes a few clauses per field; this keeps a query far below OpenSearch's clause limit.
+# Each term of q becomes clauses in every searched field: exact ones, and fuzzy ones that expand to up to
+# max_expansions terms each. OpenSearch refuses a query of more than 1024 clauses in all
+# (indices.query.bool.max_clause_count), an error that would be a 500. Counted at their most, a word
+# of three characters or more is fuzzy in 4 fields and exact in 5: 4 x 10 + 5 = 45 clauses; 16 of them
+# (720) stay well below the limit.
 MAX_QUERY_WORDS = 16
+# A term of one or two characters has no typo to tolerate (fuzziness AUTO allows no edit below three):
+# 5 + 4 = 9 clauses, a fifth of a word. Chinese and Japanese are written without spaces, and the
+# standard tokenizer makes each ideograph and each hiragana a term of its own: 80 of them fit, where
+# counting each as a word refused a 17-character query. Emoji are counted the same way.
+SHORT_TERM_WEIGHT = 5
+MAX_QUERY_WEIGHT = MAX_QUERY_WORDS * SHORT_TERM_WEIGHT
 MAX_FILTER_VALUES = 20
-# What the standard tokenizer can make a token of, counted generously: a run of word characters,
-# except that each ideograph and hiragana is a token of its own, and any other non-ASCII character
-# that is not a letter (emoji above all) may be one too. Counting `\w+` runs alone let 200 ideographs
-# or emoji through as "one word" and far past OpenSearch's clause limit: a 500, not an answer.
+# What the standard tokenizer can make a term of, counted generously: a run of word characters,
+# except that each ideograph and hiragana is a term of its own; and a run of other non-ASCII
+# characters that are not letters (emoji above all), which may be one term or one per character.
 _IDEOGRAPHIC = "\u3040-\u309f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_WORD = re.compile(rf"[{_IDEOGRAPHIC}]|[^\W{_IDEOGRAPHIC}]+|[^\w\s\x00-\x7f]")
+_WORD = re.compile(rf"[{_IDEOGRAPHIC}]|[^\W{_IDEOGRAPHIC}]+")
+_SYMBOLS = re.compile(r"[^\w\s\x00-\x7f]+")
+# From this many characters on, a term is fuzzy.
+_FUZZY_FROM_LENGTH = 3
+
+
+def _weight(term: str) -> int:
+    return SHORT_TERM_WEIGHT if len(term) >= _FUZZY_FROM_LENGTH else 1
+
+
+def query_weight(q: str) -> int:
+    """What q costs in clauses, in fifths of a word: 5 per term of three characters or more, 1 per shorter one.
+    A run of emoji costs the more of its two readings: one term, or one term per emoji."""
+    words = sum(_weight(word) for word in _WORD.findall(q))
+    return words + sum(max(_weight(run), len(run)) for run in _SYMBOLS.findall(q))
 
 
 class SearchEngine(Protocol):
@@ -38,8 +61,11 @@ def check_search_request(request: SearchRequest) -> None:
     """The rules no single parameter can check alone."""
     if len(request.q) > MAX_QUERY_LENGTH:
         raise InvalidSearch(f"q is longer than {MAX_QUERY_LENGTH} characters")
-    if len(_WORD.findall(request.q)) > MAX_QUERY_WORDS:
-        raise InvalidSearch(f"q has more than {MAX_QUERY_WORDS} words")
+    if query_weight(request.q) > MAX_QUERY_WEIGHT:
+        raise InvalidSearch(
+            f"q has too many words: at most {MAX_QUERY_WORDS}, where a word of one or two characters, "
+            f"a Chinese or Japanese character or an emoji counts as a fifth ({MAX_QUERY_WEIGHT} of those)"
+        )
     if len(request.categories) > MAX_FILTER_VALUES or len(request.brands) > MAX_FILTER_VALUES:
         raise InvalidSearch(f"at most {MAX_FILTER_VALUES} values per filter")
     if (
@@ -65,8 +91,14 @@ def search_products(
     engine: SearchEngine | None = None,
     cursor_key: bytes | None = None,
 ) -> SearchResults:
-    """One page of hits with total and facets. Deep pages use search_after, never from/size."""
-    from shop.adapters.search_query import build_search_body, facets_of, hits_of, total_of
+    """One page of hits with total and facets.
+
+    Pages sorted by a field (price, time) continue with search_after on the field and the id: exact
+    and unbounded. Pages sorted by relevance continue at an offset into the ranking (from/size),
+    down to MAX_RELEVANCE_DEPTH hits: a score is a float the engine recomputes per request, not a
+    field value a cursor can reliably carry (docs/decisions/relevance-paging.md).
+    """
+    from shop.adapters.search_query import build_search_body, facets_of, hits_of, ranks_by_score, total_of
 
     check_search_request(request)
     if not 1 <= limit <= MAX_PAGE_SIZE:
@@ -75,16 +107,32 @@ def search_products(
 
     key = cursor_key or cursor_signing_key()
     scope = cursor_scope(request)
-    after = decode_search_cursor(cursor, scope, key) if cursor else None
+    position = decode_search_cursor(cursor, scope, key) if cursor else None
+    by_offset = ranks_by_score(request)
+    # The scope holds the sort and the words, so a cursor always holds the kind of position its query
+    # pages by, within the depth; this guards against changes of format or depth, not against clients.
+    if position is not None and (
+        (position.offset is None) == by_offset or (position.offset or 0) >= MAX_RELEVANCE_DEPTH
+    ):
+        raise InvalidCursor()
+    offset = (position.offset or 0) if position else 0
+    window = min(limit, MAX_RELEVANCE_DEPTH - offset) if by_offset else limit
     # One extra hit tells whether another page exists, so the last page carries no cursor.
-    # The same preference for every page of a query: relevance scores, and so search_after positions,
-    # then come from the same shard copies.
-    response = (engine or default_engine()).search(build_search_body(request, limit + 1, after), preference=scope)
+    # The same preference for every page of a query: relevance scores, and so positions in the
+    # ranking, then come from the same shard copies.
+    body = build_search_body(request, window + 1, position.after if position else None, offset)
+    response = (engine or default_engine()).search(body, preference=scope)
     hits = hits_of(response)
-    page, more = hits[:limit], len(hits) > limit
+    page, more = hits[:window], len(hits) > window
+    next_cursor = None
+    if more and by_offset:
+        end = offset + len(page)
+        next_cursor = encode_search_cursor(scope, key, offset=end) if end < MAX_RELEVANCE_DEPTH else None
+    elif more:
+        next_cursor = encode_search_cursor(scope, key, after=page[-1][1])
     return SearchResults(
         items=[hit for hit, _ in page],
         total=total_of(response),
         facets=facets_of(response["aggregations"]),
-        next_cursor=encode_search_cursor(scope, page[-1][1], key) if more else None,
+        next_cursor=next_cursor,
     )
