@@ -36,6 +36,7 @@ from diagrams.aws.analytics import AmazonOpensearchService
 from diagrams.aws.compute import Lambda
 from diagrams.aws.database import DynamodbStreams, DynamodbTable
 from diagrams.aws.devtools import Codebuild, Codepipeline
+from diagrams.aws.engagement import SimpleEmailServiceSes
 from diagrams.aws.general import Users
 from diagrams.aws.integration import Eventbridge, SimpleNotificationServiceSnsTopic, SimpleQueueServiceSqsQueue
 from diagrams.aws.management import Cloudformation, Cloudwatch
@@ -72,6 +73,10 @@ TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
 EVENT_BUS = "AWS::Events::EventBus"
+WEBSOCKET = "AWS::ApiGatewayV2::"
+SES = "AWS::SES::"
+SES_SEND_ACTIONS = {"ses:SendEmail", "ses:SendTemplatedEmail", "ses:SendRawEmail", "ses:SendBulkEmail", "ses:*"}
+SAM_SES_POLICIES = {"SESCrudPolicy", "SESBulkTemplatedCrudPolicy", "SESBulkTemplatedCrudPolicy_v2"}
 EVENT_RULE = "AWS::Events::Rule"
 SUBSCRIPTION = "AWS::SNS::Subscription"
 DOMAIN = "AWS::OpenSearchService::Domain"
@@ -139,7 +144,7 @@ DEFAULT_BUS = "default_event_bus"
 FLOWS = {
     "request": ("API request: client → WAF → API → authorizer → function → table", "#1F5FA8"),
     "index": ("Indexing: table stream → indexer → search domain", "#C2410C"),
-    "events": ("Events: publisher → event bus → rule → consumer", "#0E7490"),
+    "events": ("Events: publisher → event bus → rule → consumer → WebSocket push, email", "#0E7490"),
     "storefront": ("Storefront: browser → CloudFront → S3 bucket, then the API", "#15803D"),
     "delivery": ("Delivery: the pipeline's stages deploy the stack", "#7E22CE"),
 }
@@ -164,6 +169,7 @@ ICONS: dict[str, type[diagrams.Node]] = {
     "stream": DynamodbStreams,
     "queue": SimpleQueueServiceSqsQueue,
     "bus": Eventbridge,
+    "email": SimpleEmailServiceSes,
     "topic": SimpleNotificationServiceSnsTopic,
     "search": AmazonOpensearchService,
     "subnet": PrivateSubnet,
@@ -363,6 +369,16 @@ class Picture:
 
 
 @dataclass
+class Socket:
+    """A WebSocket API as the drawing needs it."""
+
+    stages: list[str] = field(default_factory=list)
+    routes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    authorizers: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RouteUse:
     """One function's routes, split by the authorizer that guards them ("" for none)."""
 
@@ -443,7 +459,7 @@ class Architect:
         present = {
             "request": bool(self.of_type(API)) or any(self.routes_of(f) for f in self.functions()),
             "index": any(self.stream_events(properties) for properties in self.functions().values()),
-            "events": bool(self.event_buses()),
+            "events": bool(self.event_buses() or self.websocket_apis()),
             "storefront": bool(self.storefront_origins()),
             "delivery": bool(self.pipelines()),
         }
@@ -519,10 +535,61 @@ class Architect:
             stage = properties.get("StageName")
             lines = [api_id, "API Gateway REST API", f"stage {stage}" if isinstance(stage, str) else ""]
             self.picture.box(api_id, "api", lines, "cloud", {api_id})
+        for api_id, socket in self.websocket_apis().items():
+            stages = [f"stage {stage}" for stage in socket.stages]
+            lines = [api_id, "API Gateway WebSocket API", *stages]
+            self.picture.box(api_id, "api", lines, "cloud", {api_id, *socket.parts})
+        templates = self.of_type(SES + "Template")
+        ses_parts = [i for i, r in sorted(self.resources.items()) if str(r.get("Type", "")).startswith(SES)]
+        if ses_parts or any(self.sends_email(p) for p in self.functions().values()):
+            lines = ["SES", "Simple Email Service", counted(len(templates), ("email template", "email templates"))]
+            self.picture.box("email", "email", lines, "cloud", set(ses_parts))
         if any(route.api == "ServerlessRestApi" for f in self.functions() for route in self.routes_of(f)):
             self.picture.box(
                 "ServerlessRestApi", "api", ["ServerlessRestApi", "API Gateway (SAM's implicit)"], "cloud", set()
             )
+
+    def websocket_apis(self) -> dict[str, "Socket"]:
+        """Each WebSocket API: its stages, its routes' keys by the function they call, its authorizers' functions,
+        and the ApiGatewayV2 resources that configure it (stage, routes, integrations, authorizers, deployment)."""
+        found: dict[str, Socket] = {}
+        for api_id, properties in self.of_type(WEBSOCKET + "Api").items():
+            if properties.get("ProtocolType") != "WEBSOCKET":
+                continue
+            socket = Socket()
+            parts = {
+                logical_id: resource.get("Properties") or {}
+                for logical_id, resource in sorted(self.resources.items())
+                if str(resource.get("Type", "")).startswith(WEBSOCKET)
+                and api_id in self.ids_of_type((resource.get("Properties") or {}).get("ApiId"), WEBSOCKET + "Api")
+            }
+            socket.parts = list(parts)
+            integrations = {
+                part: self.ids_of_type(p.get("IntegrationUri"), *FUNCTION_TYPES)
+                for part, p in parts.items()
+                if self.type_of(part) == WEBSOCKET + "Integration"
+            }
+            for part, p in parts.items():
+                kind = self.type_of(part)
+                if kind == WEBSOCKET + "Stage" and isinstance(p.get("StageName"), str):
+                    socket.stages.append(p["StageName"])
+                elif kind == WEBSOCKET + "Authorizer":
+                    socket.authorizers += self.ids_of_type(p.get("AuthorizerUri"), *FUNCTION_TYPES)
+                elif kind == WEBSOCKET + "Route":
+                    for integration, _ in references(p.get("Target")):
+                        for function_id in integrations.get(integration, []):
+                            socket.routes[function_id].append(str(p.get("RouteKey", "?")))
+            found[api_id] = socket
+        return found
+
+    def sends_email(self, properties: dict[str, Any]) -> bool:
+        policies = properties.get("Policies")
+        statements = policy_statements(policies) + self.managed_statements(policies)
+        return any(
+            set(as_list(statement.get("Action"))) & SES_SEND_ACTIONS
+            for statement in statements
+            if statement.get("Effect", "Allow") == "Allow"
+        ) or any(name in SAM_SES_POLICIES for name, _ in policy_templates(policies))
 
     def routes_of(self, function_id: str) -> list[RouteUse]:
         """The function's Api events, by API and by the authorizer each route names (or the API's default)."""
@@ -686,6 +753,7 @@ class Architect:
         """Authorizers alone; route functions by the path they serve (in the detailed view, in a frame, one box each);
         any other function alone."""
         authorizer_functions = {f for names in self.authorizers().values() for f in names.values()}
+        authorizer_functions |= {f for socket in self.websocket_apis().values() for f in socket.authorizers}
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         for function_id, properties in self.functions().items():
             frame = self.function_frame(properties)
@@ -733,6 +801,9 @@ class Architect:
         lines = []
         for method, paths in sorted(by_method.items(), key=lambda item: method_order(item[0])):
             lines += [f"{method} on {len(paths)} paths"] if len(paths) > 3 else [f"{method} {p}" for p in paths]
+        for socket in self.websocket_apis().values():
+            if socket.routes.get(function_id):
+                lines.append(f"WebSocket {', '.join(sorted(socket.routes[function_id]))}")
         return lines
 
     # Data, search, operations ----------------------------------------------------------------------------------------
@@ -941,7 +1012,8 @@ class Architect:
         # A rule's target, or fed by a queue or topic that is one.
         targets = {target for rules in self.event_buses().values() for found in rules.values() for target in found}
         fed_by = set(self.ids_of_type(self.functions()[function_id].get("Events"), QUEUE, TOPIC))
-        if function_id in targets or fed_by & targets:
+        sockets = {f for socket in self.websocket_apis().values() for f in [*socket.routes, *socket.authorizers]}
+        if function_id in targets or fed_by & targets or function_id in sockets:
             return self.flow_numbers.get("events", 0)
         if self.routes_of(function_id) or function_id in {f for n in self.authorizers().values() for f in n.values()}:
             return self.flow_numbers.get("request", 0)
@@ -957,7 +1029,7 @@ class Architect:
             statements = policy_statements(policies) + self.managed_statements(policies)
             for target, text in self.policy_access(statements, policies):
                 # Publishing to an event bus starts the events flow, whichever flow the publisher serves.
-                publishing = target in self.event_buses()
+                publishing = target in self.event_buses() or target in self.websocket_apis() or target == "email"
                 picture.connect(source, target, text, self.flow_numbers.get("events", 0) if publishing else flow)
             variables = (properties.get("Environment") or {}).get("Variables") or {}
             for pool in self.ids_of_type(variables, USER_POOL):
@@ -1020,10 +1092,17 @@ class Architect:
                     access[logical_id].add("publish")
                 elif kind == EVENT_BUS and any(action in {"events:PutEvents", "events:*"} for action in actions):
                     access[logical_id].add("publish events")
+                elif logical_id in self.websocket_apis() and any(
+                    action in {"execute-api:ManageConnections", "execute-api:*"} for action in actions
+                ):
+                    access[logical_id].add("push to connections")
                 elif kind in FUNCTION_TYPES and any(a in {"lambda:InvokeFunction", "lambda:*"} for a in actions):
                     access[logical_id].add("invokes")
                 elif kind == BUCKET and any(action.startswith("s3:") for action in actions):
                     access[logical_id] |= {"read" if a.startswith(("s3:Get", "s3:List")) else "write" for a in actions}
+            # Email goes through SES whatever identity the statement names.
+            if set(actions) & SES_SEND_ACTIONS and "email" in self.picture.boxes:
+                access["email"].add("send email")
         for name, parameters in policy_templates(policies):
             for table in self.ids_of_type(parameters, TABLE):
                 access[table] |= set(SAM_TABLE_POLICIES.get(name, ()))
@@ -1036,6 +1115,8 @@ class Architect:
             for bus in self.ids_of_type(parameters, EVENT_BUS):
                 if name == "EventBridgePutEventsPolicy":
                     access[bus].add("publish events")
+            if name in SAM_SES_POLICIES and "email" in self.picture.boxes:
+                access["email"].add("send email")
         return [
             (self.box_of(target) or target, ", ".join(sorted(verbs)))
             for target, verbs in sorted(access.items())
@@ -1114,6 +1195,16 @@ class Architect:
     def draw_event_sources(self) -> None:
         picture = self.picture
         events = self.flow_numbers.get("events", 0)
+        for api_id, socket in self.websocket_apis().items():
+            if "clients" in picture.boxes:
+                picture.connect("clients", api_id, "WebSocket", events)
+                picture.connect(api_id, "clients", "push", events)
+            for authorizer in socket.authorizers:
+                picture.connect(api_id, self.box_of(authorizer) or authorizer, "authorize $connect", events)
+            for function_id, keys in sorted(socket.routes.items()):
+                picture.connect(api_id, self.box_of(function_id) or function_id, ", ".join(sorted(keys)), events)
+        if "email" in picture.boxes and "clients" in picture.boxes:
+            picture.connect("email", "clients", "email", events)
         for bus_id, rules in self.event_buses().items():
             for rule, targets in rules.items():
                 for target in targets:
@@ -1421,6 +1512,9 @@ def dot_source(picture: Picture, *, page_width: float | None) -> str:
             if {arrow.source, arrow.target} & in_columns and (
                 picture.boxes[arrow.source].frame != picture.boxes[arrow.target].frame
             ):
+                attrs["constraint"] = "false"
+            if arrow.target == "clients":
+                # Back to the browser (a push, an email): drawn, but the clients stay on top.
                 attrs["constraint"] = "false"
             canvas.dot.edge(arrow.source, arrow.target, xlabel=arrow.label, color=colour, fontcolor=colour, **attrs)
     return f"{HEADER}\n{canvas.dot.source}"

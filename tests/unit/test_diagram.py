@@ -777,3 +777,80 @@ Policies:
     assert picture.boxes["Bus"].stands_for == {"Bus", "OrderPlaced"}
     assert picture.boxes["default_event_bus"].lines == ["default", "EventBridge default bus", "1 rule"]
     assert picture.not_drawn == []
+
+
+def test_given_websocket_api_and_email_when_drawn_then_consumers_push_to_the_browser_and_send_mail(tmp_path):
+    picture = draw(
+        tmp_path,
+        API
+        + """
+  Bus:
+    Type: AWS::Events::EventBus
+  Socket:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: { Name: shop, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action }
+  SocketStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: { ApiId: !Ref Socket, StageName: live }
+  SocketAuthorizer:
+    Type: AWS::ApiGatewayV2::Authorizer
+    Properties:
+      ApiId: !Ref Socket
+      AuthorizerType: REQUEST
+      AuthorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/functions/${AuthFunction.Arn}/invocations
+  ConnectIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Socket
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/functions/${ConnectFunction.Arn}/invocations
+  ConnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: { ApiId: !Ref Socket, RouteKey: $connect, Target: !Sub "integrations/${ConnectIntegration}" }
+  DisconnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: { ApiId: !Ref Socket, RouteKey: $disconnect, Target: !Sub "integrations/${ConnectIntegration}" }
+  OrderMail:
+    Type: AWS::SES::Template
+    Properties: { Template: { TemplateName: order } }
+"""
+        + function("ConnectFunction", "Timeout: 3")
+        + function(
+            "NotifyFunction",
+            """
+Events:
+  Placed: { Type: EventBridgeRule, Properties: { EventBusName: !Ref Bus, Pattern: { source: [shop] } } }
+Policies:
+  - Statement:
+      - Effect: Allow
+        Action: execute-api:ManageConnections
+        Resource: !Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Socket}/*
+      - { Effect: Allow, Action: ses:SendTemplatedEmail, Resource: "*" }
+""",
+        ),
+    )
+
+    assert picture.boxes["Socket"].lines == ["Socket", "API Gateway WebSocket API", "stage live"]
+    assert picture.boxes["Socket"].stands_for == {
+        "Socket",
+        "SocketStage",
+        "SocketAuthorizer",
+        "ConnectIntegration",
+        "ConnectRoute",
+        "DisconnectRoute",
+    }
+    assert picture.boxes["email"].stands_for == {"OrderMail"}
+    events = picture.flows[2][0]
+    assert events.startswith("Events")
+    assert {
+        ("clients", "Socket", "2 WebSocket"),
+        ("Socket", "AuthFunction", "2 authorize $connect"),
+        ("Socket", "ConnectFunction", "2 $connect, $disconnect"),
+        ("Bus", "NotifyFunction", "2 rule Placed"),
+        ("NotifyFunction", "Socket", "2 push to connections"),
+        ("Socket", "clients", "2 push"),
+        ("NotifyFunction", "email", "2 send email"),
+        ("email", "clients", "2 email"),
+    } <= arrows(picture)
+    assert "WebSocket $connect, $disconnect" in picture.boxes["ConnectFunction"].lines
+    assert picture.not_drawn == []
