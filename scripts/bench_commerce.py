@@ -1,4 +1,4 @@
-"""Commerce figures for `make bench` (issue 4), measured on a local stack of their own.
+"""Commerce figures for `make bench`, measured on a local stack of their own.
 
 1. DynamoDB round trips per request of each commerce route, counted by the local DynamoDB itself
    (devstack.dynamodb counts requests per X-Amz-Target): requests are sent one at a time and the counts read

@@ -47,7 +47,7 @@ def p50_p99(samples: list[float]) -> tuple[float, float]:
 
 
 def new_products(start: int) -> list[Any]:
-    from shop.models import Product
+    from shop.catalog.models import Product
 
     return [
         Product(
@@ -120,8 +120,8 @@ def indexer_throughput() -> None:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
         # The handler's metrics would print one EMF line per batch between the figures.
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-        from shop.adapters.clients import opensearch_client
-        from shop.adapters.search_index import SearchIndex, document_of
+        from shop.common.clients import opensearch_client
+        from shop.search.index import SearchIndex, document_of
 
         indexer = load_indexer()
         transport = opensearch_client().transport

@@ -208,7 +208,7 @@ def all_events() -> dict[str, dict[str, Any]]:
 
 
 def commerce_events() -> dict[str, dict[str, Any]]:
-    """Commerce routes (issue 4): every one needs a signed-in caller; the status route needs an admin."""
+    """Commerce routes: every one needs a signed-in caller; the status route needs an admin."""
     bearer = {"Authorization": "Bearer <token>"}
     cart_line = {"product_id": PRODUCT_ID}
     order = {"order_id": ORDER_ID}

@@ -32,9 +32,10 @@ from tqdm import tqdm
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "layers" / "shared"))
 
-from shop.adapters.products_table import ProductsTable  # noqa: E402
-from shop.adapters.search_index import SearchIndex  # noqa: E402
-from shop.services.indexing import (  # noqa: E402
+from shop.catalog.dynamodb import ProductsTable  # noqa: E402
+from shop.common.settings import table_settings  # noqa: E402
+from shop.search.index import SearchIndex  # noqa: E402
+from shop.search.indexing.service import (  # noqa: E402
     RebuildAborted,
     ReconcileReport,
     compare_with_table,
@@ -42,7 +43,6 @@ from shop.services.indexing import (  # noqa: E402
     reconcile_all,
     reconcile_products,
 )
-from shop.settings import catalog_settings  # noqa: E402
 
 LOCAL_ENV_FILE = REPO_ROOT / ".local" / "env.json"
 
@@ -60,7 +60,7 @@ def use_local_stack(env_file: Path) -> None:
 
 
 def _table() -> ProductsTable:
-    return ProductsTable(catalog_settings().table_name)
+    return ProductsTable(table_settings().table_name)
 
 
 def _progress(description: str, total: int) -> tqdm:
@@ -155,7 +155,7 @@ def reconcile_dead_letters(queue: str, repair: Repair = _repair_locally) -> int:
     """Re-index the products of every dead-lettered batch; delete each message once it is repaired."""
     import boto3
 
-    from shop.adapters.catalog_stream import StreamRangeExpired, product_ids_in_range
+    from shop.search.indexing.stream_range import StreamRangeExpired, product_ids_in_range
 
     sqs = boto3.client("sqs")
     queue_url = queue if queue.startswith(("http://", "https://")) else sqs.get_queue_url(QueueName=queue)["QueueUrl"]
@@ -329,7 +329,7 @@ def remote_reindex(admin: StackAdmin) -> int:
 
 def _remote_reconcile_ids(admin: StackAdmin, product_ids: list[str]) -> dict[str, Any]:
     """One summary for these products, however many invocations they take; the first error ends it."""
-    from shop.services.search_admin import MAX_RECONCILE_IDS
+    from shop.search.administration.service import MAX_RECONCILE_IDS
 
     total: dict[str, Any] = _summary_of(ReconcileReport())
     for start in range(0, len(product_ids), MAX_RECONCILE_IDS):

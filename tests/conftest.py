@@ -1,13 +1,9 @@
-"""Test-wide set-up: the shared layer and the repo's tools on the path, no real AWS reachable."""
+"""Test-wide set-up: no real AWS reachable. (pyproject's `pythonpath` puts the shared layer and the repo's
+tools on the path, as the layer is on Lambda's.)"""
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT / "layers" / "shared"), str(REPO_ROOT)]
 
 # Fixed fake credentials and region: nothing a test does can reach a real account.
 os.environ.update(

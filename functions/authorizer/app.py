@@ -5,6 +5,7 @@ the first route called would deny the same token elsewhere. Group rules are deci
 """
 
 import json
+from typing import Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,12 +16,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.auth import InvalidToken, bearer_token, verify_token
-from shop.observability import JWKS, count, logger, metrics
-from shop.settings import authorizer_settings
+from shop.common.observability import PATCHES_FOR_JWKS, count, logger, metrics
+from shop.common.settings import token_settings
+from shop.common.tokens import InvalidToken, bearer_token, verify_token
 
-authorizer_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=JWKS)
+settings = token_settings()  # fails the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_JWKS)
 
 
 # Never log_event, and never the response in a trace: the event carries the token, the policy the caller's
@@ -29,9 +30,9 @@ tracer = Tracer(patch_modules=JWKS)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=APIGatewayAuthorizerTokenEvent)
-def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict:
+def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict[str, Any]:
     try:
-        identity = verify_token(bearer_token(event.authorization_token))
+        identity = verify_token(bearer_token(event.authorization_token), settings)
     except InvalidToken as error:
         logger.info("token rejected", extra={"reason": str(error)})
         count("AuthorizerDenied")

@@ -9,11 +9,9 @@ from http import HTTPStatus
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.cors import ROUTE_METHODS, cors_config
-from shop.observability import logger, metrics
+from shop.common.cors import ROUTE_METHODS, cors_config
+from shop.common.observability import api_handler
 
 tracer = Tracer(patch_modules=())  # it calls nothing
 app = APIGatewayRestResolver(cors=cors_config())  # fails the cold start when the origins are missing or malformed
@@ -34,8 +32,4 @@ for route_path, route_methods in ROUTE_METHODS.items():
     _preflight_route(route_path, route_methods)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

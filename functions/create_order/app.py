@@ -1,7 +1,7 @@
 """POST /orders: check out the caller's cart, at most once per Idempotency-Key."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
@@ -9,36 +9,32 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import BEARER, create_resolver, principal_of, problem_docs, problem_type_of
-from shop.commerce_models import CheckoutBody, CheckoutRequest, IdempotencyKey, Order
-from shop.errors import CartEmpty, MixedCurrencies, OutOfStock
-from shop.observability import DYNAMODB, count, logger, metrics, order_placed
-from shop.services.orders import checkout, checkout_idempotency
-from shop.settings import catalog_settings, idempotency_settings
+from shop.commerce.checkout import checkout, checkout_idempotency
+from shop.commerce.errors import CartEmpty, MixedCurrencies, OutOfStock
+from shop.commerce.metrics import order_placed
+from shop.commerce.models import CheckoutBody, CheckoutRequest, IdempotencyKey, Order
+from shop.commerce.wiring import checkout_records, commerce_store
+from shop.common.identity import Caller
+from shop.common.observability import PATCHES_FOR_DYNAMODB, count, logger, metrics
+from shop.common.problems import answers, problem_type_of
+from shop.common.resolver import create_resolver, operation
+from shop.common.settings import idempotency_settings, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.
-catalog_settings()
+table_settings()
 idempotency_settings()
-tracer = Tracer(patch_modules=DYNAMODB)
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
 @app.post(
     "/orders",
-    summary="Check out the cart",
-    description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
-    tags=["orders"],
-    security=BEARER,
-    responses={
-        201: {"description": "The order", "content": {"application/json": {"model": Order}}},
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED,
-            HTTPStatus.CONFLICT,
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            HTTPStatus.SERVICE_UNAVAILABLE,
-        ),
-    },
+    **operation(
+        "Check out the cart",
+        "orders",
+        answers(201, "The order", Order, 401, 409, 415, 422, 503),
+        description="Replaying an Idempotency-Key with the same body returns the same order; with another body, 409.",
+    ),
 )
 # Its own subsegment: the idempotency records, the reads and the transaction with its retries. Never the
 # returned order in the trace: it holds the customer's address.
@@ -46,15 +42,14 @@ app = create_resolver(signed_in=True)
 def post_order(
     body: Annotated[CheckoutBody, Body()],
     idempotency_key: Annotated[IdempotencyKey, Header(alias="Idempotency-Key")],
+    caller: Caller,
 ) -> Response[Order]:
     request = CheckoutRequest(
-        user_id=principal_of(app.current_event.raw_event).user_id,
-        idempotency_key=idempotency_key,
-        shipping_address=body.shipping_address,
+        user_id=caller.user_id, idempotency_key=idempotency_key, shipping_address=body.shipping_address
     )
     try:
         # Counted inside checkout's idempotent part: a replayed key answers the order without placing it again.
-        order = checkout(request, on_placed=order_placed)
+        order = checkout(request, commerce_store(), checkout_records(), checkout_idempotency(), on_placed=order_placed)
     except (OutOfStock, CartEmpty, MixedCurrencies) as rejected:
         count("CheckoutRejected", reason=problem_type_of(rejected).slug)
         raise
@@ -69,7 +64,7 @@ def post_order(
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)  # orders carry the customer's address
 @metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # An in-progress record then expires with this invocation, so a timed-out checkout can be retried.
     checkout_idempotency().register_lambda_context(context)
     return app.resolve(event, context)

@@ -6,46 +6,25 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import (
-    ADMIN_GROUP,
-    BEARER,
-    create_resolver,
-    etag,
-    problem_docs,
-)
-from shop.models import Product, ProductCreate
-from shop.observability import DYNAMODB, count, logger, metrics
-from shop.services.products import create_product
-from shop.settings import catalog_settings
+from shop.catalog.etags import etag
+from shop.catalog.models import Product, ProductCreate
+from shop.catalog.service import create_product
+from shop.catalog.wiring import product_store
+from shop.common.identity import ADMIN_GROUP
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
+from shop.common.problems import answers
+from shop.common.resolver import create_resolver, operation
+from shop.common.settings import table_settings
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=DYNAMODB)
+table_settings()  # fail the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
-@app.post(
-    "/products",
-    summary="Create a product",
-    tags=["catalog"],
-    security=BEARER,
-    responses={
-        201: {
-            "description": "Created",
-            "content": {"application/json": {"model": Product}},
-        },
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED,
-            HTTPStatus.FORBIDDEN,
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-        ),
-    },
-)
+@app.post("/products", **operation("Create a product", "catalog", answers(201, "Created", Product, 401, 403, 415, 422)))
 def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]:
-    created = create_product(product)
+    created = create_product(product, product_store())
     count("ProductsCreated")
     return Response(
         status_code=HTTPStatus.CREATED,
@@ -56,8 +35,4 @@ def post_product(product: Annotated[ProductCreate, Body()]) -> Response[Product]
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

@@ -6,42 +6,29 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import ADMIN_GROUP, BEARER, create_resolver, problem_docs
-from shop.models import ProductPathId
-from shop.observability import DYNAMODB, count, logger, metrics
-from shop.services.products import delete_product
-from shop.settings import catalog_settings
+from shop.catalog.models import ProductPathId
+from shop.catalog.service import delete_product
+from shop.catalog.wiring import product_store
+from shop.common.identity import ADMIN_GROUP
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
+from shop.common.problems import answers
+from shop.common.resolver import create_resolver, operation
+from shop.common.settings import table_settings
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=DYNAMODB)
+table_settings()  # fail the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(required_group=ADMIN_GROUP)
 
 
 @app.delete(
     "/products/<product_id>",
-    summary="Delete a product",
-    tags=["catalog"],
-    security=BEARER,
-    responses={
-        204: {"description": "Deleted"},
-        **problem_docs(
-            HTTPStatus.UNAUTHORIZED,
-            HTTPStatus.FORBIDDEN,
-            HTTPStatus.NOT_FOUND,
-        ),
-    },
+    **operation("Delete a product", "catalog", answers(204, "Deleted", None, 401, 403, 404)),
 )
 def remove_product(product_id: Annotated[ProductPathId, Path()]) -> Response[None]:
-    delete_product(product_id)
+    delete_product(product_id, product_store())
     count("ProductsDeleted")
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

@@ -6,34 +6,27 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import create_resolver, etag, problem_docs
-from shop.models import Product, ProductPathId
-from shop.observability import DYNAMODB, logger, metrics
-from shop.services.products import get_product
-from shop.settings import catalog_settings
+from shop.catalog.etags import etag
+from shop.catalog.models import Product, ProductPathId
+from shop.catalog.service import get_product
+from shop.catalog.wiring import product_store
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
+from shop.common.problems import answers
+from shop.common.resolver import create_resolver, operation
+from shop.common.settings import table_settings
 
-catalog_settings()  # fail the cold start, not the first request, when configuration is missing
-tracer = Tracer(patch_modules=DYNAMODB)
+table_settings()  # fail the cold start, not the first request, when configuration is missing
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver()
 
 
 @app.get(
     "/products/<product_id>",
-    summary="Get a product",
-    tags=["catalog"],
-    responses={
-        200: {
-            "description": "The product",
-            "content": {"application/json": {"model": Product}},
-        },
-        **problem_docs(HTTPStatus.NOT_FOUND),
-    },
+    **operation("Get a product", "catalog", answers(200, "The product", Product, 404), signed_in=False),
 )
 def read_product(product_id: Annotated[ProductPathId, Path()]) -> Response[Product]:
-    product = get_product(product_id)
+    product = get_product(product_id, product_store())
     return Response(
         status_code=HTTPStatus.OK,
         content_type="application/json",
@@ -42,8 +35,4 @@ def read_product(product_id: Annotated[ProductPathId, Path()]) -> Response[Produ
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api_handler(app, tracer)

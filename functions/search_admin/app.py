@@ -17,22 +17,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from opensearchpy.exceptions import TransportError
 from pydantic import ValidationError
 
-from shop.adapters.cfn_response import put_response
-from shop.adapters.products_table import ProductsTable
-from shop.adapters.search_index import SearchIndex
-from shop.adapters.search_security import SearchSecurity
-from shop.errors import WriteConflict
-from shop.observability import DYNAMODB, OPENSEARCH, logger, metrics
-from shop.services import search_admin
-from shop.settings import catalog_settings, search_admin_settings, search_settings
+from shop.common.errors import WriteConflict
+from shop.common.observability import PATCHES_FOR_DYNAMODB, PATCHES_FOR_OPENSEARCH, logger, metrics
+from shop.common.settings import opensearch_settings, search_admin_settings, table_settings
+from shop.search.administration import service as search_admin
+from shop.search.administration.cfn_response import put_response
+from shop.search.wiring import catalog_source, search_index, search_security
 
-tracer = Tracer(patch_modules=DYNAMODB + OPENSEARCH)  # the answer to CloudFormation goes through urllib, untraced
+# The answer to CloudFormation goes through urllib, untraced.
+tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB + PATCHES_FOR_OPENSEARCH)
 
 
 def _settings_error() -> str | None:
     try:
-        search_settings()
-        catalog_settings()
+        opensearch_settings()
+        table_settings()
         search_admin_settings()
     except ValidationError as error:
         logger.exception("search admin settings are invalid")
@@ -44,11 +43,10 @@ def _settings_error() -> str | None:
 # Validated at cold start, but kept rather than raised: a failed init would leave CloudFormation without an
 # answer (and a stack waiting for an hour). Every invocation answers with it instead.
 SETTINGS_ERROR = _settings_error()
-search_index = SearchIndex()
 
 
 def _configure(properties: search_admin.SecurityProperties) -> dict[str, str]:
-    return search_admin.configure_security(properties, SearchSecurity(), search_index)
+    return search_admin.configure_security(properties, search_security(), search_index())
 
 
 def _infrastructure_error(error: Exception) -> search_admin.ActionResult:
@@ -67,8 +65,8 @@ def _run_operator_event(event: dict[str, Any], seconds_left: Callable[[], float]
     try:
         return search_admin.run_operator_event(
             event,
-            table=ProductsTable(catalog_settings().table_name),
-            index=search_index,
+            table=catalog_source(),
+            index=search_index(),
             deadline=search_admin.Deadline(seconds_left, settings.deadline_margin_seconds),
             max_ids=settings.max_ids_in_result,
         )

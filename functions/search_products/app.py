@@ -1,47 +1,38 @@
 """GET /search: full-text, typo-tolerant product search with filters, facets and deep paging."""
 
-from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shop.api import create_resolver, problem_docs
-from shop.cursor import MAX_CURSOR_LENGTH
-from shop.models import MAX_PRICE_CENTS, SearchRequest, SearchResults, SearchSort
-from shop.observability import OPENSEARCH, count, logger, metrics
-from shop.services.search import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    MAX_QUERY_LENGTH,
-    MAX_QUERY_WORDS,
-    search_products,
-)
-from shop.settings import listing_settings, search_settings
+from shop.common.observability import PATCHES_FOR_OPENSEARCH, api_handler, count
+from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
+from shop.common.problems import answers
+from shop.common.resolver import create_resolver, operation
+from shop.common.settings import cursor_signing_key, opensearch_settings
+from shop.common.types import MAX_PRICE_CENTS
+from shop.search.models import SearchRequest, SearchResults, SearchSort
+from shop.search.query.service import MAX_QUERY_LENGTH, MAX_QUERY_WORDS, search_products
+from shop.search.wiring import search_engine
 
 # Fail the cold start, not the first request, when configuration is missing.
-search_settings()
-listing_settings()
-tracer = Tracer(patch_modules=OPENSEARCH)
+opensearch_settings()
+cursor_key = cursor_signing_key()
+tracer = Tracer(patch_modules=PATCHES_FOR_OPENSEARCH)
 app = create_resolver()
 
 
 @app.get(
     "/search",
-    summary="Search products",
-    description="Full text over name, brand, category, tags and description, tolerant of typos. "
-    "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, "
-    "and add up: the values beyond those listed are counted in `<facet>_other_count`.",
-    tags=["search"],
-    responses={
-        200: {
-            "description": "A page of matching products, with total and facets",
-            "content": {"application/json": {"model": SearchResults}},
-        },
-        **problem_docs(HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE),
-    },
+    **operation(
+        "Search products",
+        "search",
+        answers(200, "A page of matching products, with total and facets", SearchResults, 400, 422, 503),
+        description="Full text over name, brand, category, tags and description, tolerant of typos. "
+        "Without `q` it browses with the same filters. Facet counts reflect the query and the other filters, "
+        "and add up: the values beyond those listed are counted in `<facet>_other_count`.",
+        signed_in=False,
+    ),
 )
 # Its own subsegment: the query's checks and building, and OpenSearch's answer. Never the hits (too big).
 @tracer.capture_method(capture_response=False)
@@ -73,7 +64,7 @@ def search(
         in_stock=in_stock,
         sort=sort,
     )
-    results = search_products(request, limit=limit, cursor=cursor)
+    results = search_products(request, search_engine(), cursor_key, limit=limit, cursor=cursor)
     if cursor is None:  # a next page is the same query, not another one
         count("SearchQueries")
         # 0 or 1 per query, so that the metric's average is the share of queries that found nothing.
@@ -81,8 +72,6 @@ def search(
     return results
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # up to 100 hits with facets: too big for a trace segment
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api_handler(
+    app, tracer, capture_response=False
+)  # up to 100 hits with facets: too big for a trace segment

@@ -1,4 +1,4 @@
-"""Helpers shared by the commerce end-to-end tests (issue 4)."""
+"""Helpers shared by the commerce end-to-end tests."""
 
 import threading
 import uuid

@@ -1,4 +1,4 @@
-"""The commerce contract over HTTP (issue 4): carts, checkout and orders, every route and error."""
+"""The commerce contract over HTTP: carts, checkout and orders, every route and error."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Commerce properties under concurrency (issue 4), through the local stack: API Gateway emulation, the
+"""Commerce properties under concurrency, through the local stack: API Gateway emulation, the
 authorizer, up to 16 worker processes per function, and a DynamoDB that is atomic per request as DynamoDB is.
 
 Each test releases its requests together (a barrier), so they overlap in the functions; each would fail

@@ -18,11 +18,14 @@ from moto import mock_aws
 
 # Imported now, not by the first function a test loads: Powertools' Logger keeps the stdout it finds when it
 # is created, which must be pytest's own and not the capsys of whichever test happens to come first.
-import shop.observability
+import shop.common.observability
 from devstack.template import create_table_requests, load_template
-from shop.adapters.clients import dynamodb_client
-from shop.services.products import default_store
-from shop.settings import authorizer_settings, catalog_settings, idempotency_settings, listing_settings
+from shop.catalog.wiring import product_store
+from shop.commerce.checkout import checkout_idempotency
+from shop.commerce.idempotency import idempotency_store
+from shop.commerce.wiring import commerce_store
+from shop.common.clients import dynamodb_client
+from shop.common.settings import cursor_settings, idempotency_settings, table_settings, token_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_NAME = "ShopTable"
@@ -49,21 +52,17 @@ def context() -> LambdaContext:
 
 
 def _clear_caches() -> None:
-    for cached in (dynamodb_client, default_store, catalog_settings, listing_settings, authorizer_settings):
-        cached.cache_clear()
-    _clear_commerce_caches()
-
-
-def _clear_commerce_caches() -> None:
-    from shop.adapters.idempotency import idempotency_store
-    from shop.services import carts, orders
-
+    """Each test's functions start cold: settings, clients and the stores composed from them made afresh."""
     for cached in (
-        carts.default_store,
-        orders.default_store,
-        orders.checkout_idempotency,
-        idempotency_store,
+        dynamodb_client,
+        table_settings,
+        cursor_settings,
+        token_settings,
         idempotency_settings,
+        product_store,
+        commerce_store,
+        checkout_idempotency,
+        idempotency_store,
     ):
         cached.cache_clear()
 
@@ -158,7 +157,7 @@ def assert_problem(response: dict[str, Any], status: int, slug: str | None = Non
 
 
 def pytest_configure(config):
-    # As in Lambda (shop.observability filters it there): reads publish no business metric, by design.
+    # As in Lambda (shop.common.observability filters it there): reads publish no business metric, by design.
     config.addinivalue_line("filterwarnings", "ignore:No application metrics to publish:UserWarning")
 
 
@@ -216,7 +215,7 @@ def values(metrics: list[Metric], name: str, **dimensions: str) -> list[float]:
 def logged() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """The functions' log records, as the JSON Powertools writes in Lambda. Its Logger writes to the stream it
     found at its creation; a handler of our own, with the same formatter, sees every record."""
-    logger = shop.observability.logger
+    logger = shop.common.observability.logger
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logger.registered_formatter)

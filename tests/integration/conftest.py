@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 
-from shop.adapters import clients
-from shop.adapters.products_table import ProductsTable
-from shop.adapters.search_index import IndexProduct, SearchIndex
-from shop.models import Product, SearchRequest, SearchResults
-from shop.services import search
-from shop.settings import search_settings
+from shop.catalog.dynamodb import ProductsTable
+from shop.catalog.models import Product
+from shop.common import clients
+from shop.common.settings import opensearch_settings
+from shop.search import wiring
+from shop.search.index import SearchIndex
+from shop.search.models import IndexProduct, SearchRequest, SearchResults
+from shop.search.query import service as search
+from shop.search.query.opensearch import OpenSearchQuery
 
 
 @pytest.fixture
@@ -24,10 +27,10 @@ def opensearch_env(osmem_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """The search settings and client pointed at a fresh, empty server clone."""
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", osmem_url)
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    for cached in (search_settings, clients.opensearch_client, search.default_engine):
+    for cached in (opensearch_settings, clients.opensearch_client, wiring.search_engine, wiring.search_index):
         cached.cache_clear()
     yield osmem_url
-    for cached in (search_settings, clients.opensearch_client, search.default_engine):
+    for cached in (opensearch_settings, clients.opensearch_client, wiring.search_engine, wiring.search_index):
         cached.cache_clear()
 
 
@@ -88,7 +91,7 @@ def find(search_index: SearchIndex) -> Callable[..., SearchResults]:
 
     def run(q: str = "", limit: int = 20, cursor: str | None = None, **request: Any) -> SearchResults:
         return search.search_products(
-            SearchRequest(q=q, **request), limit=limit, cursor=cursor, engine=search_index, cursor_key=CURSOR_KEY
+            SearchRequest(q=q, **request), limit=limit, cursor=cursor, engine=OpenSearchQuery(), cursor_key=CURSOR_KEY
         )
 
     return run

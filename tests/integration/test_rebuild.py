@@ -2,11 +2,10 @@
 
 import threading
 
-from shop.adapters.clients import opensearch_client
-from shop.adapters.search_index import ALIAS, IndexProduct
-from shop.adapters.search_query import build_search_body
-from shop.models import SearchRequest
-from shop.services.indexing import compare_with_table, rebuild_index, reconcile_all, reconcile_products
+from shop.common.clients import opensearch_client
+from shop.search.indexing.service import compare_with_table, rebuild_index, reconcile_all, reconcile_products
+from shop.search.models import ALIAS, IndexProduct, SearchRequest
+from shop.search.query.opensearch import OpenSearchQuery, build_search_body
 
 
 def test_given_searches_running_when_rebuilding_then_every_search_answers_with_all_products(
@@ -26,7 +25,7 @@ def test_given_searches_running_when_rebuilding_then_every_search_answers_with_a
     def search_continuously() -> None:
         while not stop.is_set():
             try:
-                totals.append(search_index.search(body)["hits"]["total"]["value"])
+                totals.append(OpenSearchQuery().send(body)["hits"]["total"]["value"])
             except BaseException as error:
                 errors.append(error)
             started.set()
@@ -38,9 +37,9 @@ def test_given_searches_running_when_rebuilding_then_every_search_answers_with_a
         real = getattr(search_index, step)
 
         def run(*args, **kwargs):
-            probes.append((f"before {step}", search_index.search(body)["hits"]["total"]["value"]))
+            probes.append((f"before {step}", OpenSearchQuery().send(body)["hits"]["total"]["value"]))
             result = real(*args, **kwargs)
-            probes.append((f"after {step}", search_index.search(body)["hits"]["total"]["value"]))
+            probes.append((f"after {step}", OpenSearchQuery().send(body)["hits"]["total"]["value"]))
             return result
 
         monkeypatch.setattr(search_index, step, run)

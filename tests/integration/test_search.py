@@ -2,7 +2,7 @@
 
 import pytest
 
-from shop.models import SearchResults
+from shop.search.models import SearchResults
 
 
 def names(results: SearchResults) -> list[str]:

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 import opensearchpy
 import pytest
 
-from shop.adapters import clients
-from shop.adapters.clients import opensearch_client
-from shop.adapters.search_index import ALIAS, IndexProduct, SearchIndex
-from shop.adapters.search_security import SearchSecurity, SecurityApiError
-from shop.settings import catalog_settings, search_admin_settings
+from shop.common import clients
+from shop.common.clients import opensearch_client
+from shop.common.settings import search_admin_settings, table_settings
+from shop.search.administration.security import SearchSecurity, SecurityApiError
+from shop.search.index import SearchIndex
+from shop.search.models import ALIAS, IndexProduct
+from tests.doubles.search_admin import SecurityPluginDouble, connection_class, response_url
 from tests.handlers.conftest import LambdaContext, event, load_function
 from tests.integration.conftest import CATALOG_TABLE
-from tests.search_admin_doubles import SecurityPluginDouble, connection_class, response_url
 
 
 @dataclass
@@ -30,10 +31,10 @@ def context() -> AdminContext:
 @pytest.fixture
 def admin(opensearch_env, catalog_table, monkeypatch):
     monkeypatch.setenv("TABLE_NAME", CATALOG_TABLE)
-    catalog_settings.cache_clear()
+    table_settings.cache_clear()
     search_admin_settings.cache_clear()
     yield load_function("search_admin")
-    catalog_settings.cache_clear()
+    table_settings.cache_clear()
     search_admin_settings.cache_clear()
 
 

@@ -4,9 +4,10 @@ import uuid
 
 import pytest
 
-from shop.adapters import search_index as search_index_module
-from shop.adapters.clients import opensearch_client
-from shop.adapters.search_index import ALIAS, DeleteProduct, IndexProduct, SearchIndex, index_name
+from shop.common.clients import opensearch_client
+from shop.search import index as search_index_module
+from shop.search.index import SearchIndex
+from shop.search.models import ALIAS, DeleteProduct, IndexProduct, index_name
 
 
 def stored(product_id: str) -> dict | None:
@@ -174,11 +175,11 @@ def test_given_write_block_when_writing_then_every_item_fails_with_a_reason_and_
 def test_given_unreachable_server_when_writing_then_every_item_unwritten_not_raised(
     search_index, make_product, monkeypatch
 ):
-    from shop.adapters import clients
-    from shop.settings import search_settings
+    from shop.common import clients
+    from shop.common.settings import opensearch_settings
 
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
-    search_settings.cache_clear()
+    opensearch_settings.cache_clear()
     clients.opensearch_client.cache_clear()
     outcomes = search_index.write([IndexProduct(make_product("Lamp")), DeleteProduct(str(uuid.uuid4()), 2)])
     assert [outcome.status for outcome in outcomes] == ["unreachable", "unreachable"]

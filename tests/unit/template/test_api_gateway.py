@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from shop.cors import ROUTE_METHODS
+from shop.common.cors import ROUTE_METHODS
 
 from .helpers import SOURCE, api_events, of_type, resources
 

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from shop.cors import CorsSettings
+from shop.common.cors import CorsSettings
 
 from .helpers import API_FUNCTIONS, REPO_ROOT, SOURCE, listed, of_type, references, resources
 

@@ -1,0 +1,1 @@
+"""The catalog: products, the rules of creating, changing, deleting and listing them, and their DynamoDB items."""

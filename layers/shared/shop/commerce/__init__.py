@@ -1,0 +1,1 @@
+"""Commerce: one cart per user, checkout into orders (at most once per Idempotency-Key), and fulfilment."""

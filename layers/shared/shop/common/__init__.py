@@ -1,0 +1,1 @@
+"""What every function shares: the resolver and its problems, identity, settings, observability, paging, clients."""

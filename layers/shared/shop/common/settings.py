@@ -1,0 +1,122 @@
+"""Function settings, read from the environment once per container, each named for what it configures.
+
+A missing or malformed variable fails the cold start with a validation error that names it, instead of
+surfacing later as a confusing runtime failure. The variable names are the template's and the local stack's.
+"""
+
+from functools import cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TableSettings(BaseSettings):
+    """The shop's DynamoDB table: products, carts and orders."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(min_length=1, validation_alias="TABLE_NAME")
+
+
+class CursorSettings(BaseSettings):
+    """The key that signs every pagination cursor (catalog, orders, search)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # From Secrets Manager in AWS (a dynamic reference in the template).
+    cursor_signing_key: SecretStr = Field(min_length=32, validation_alias="CURSOR_SIGNING_KEY")
+
+
+class TokenSettings(BaseSettings):
+    """Which bearer tokens the authorizer accepts: issuer, audience, signing keys, clock skew."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    jwt_issuer: str = Field(min_length=1, validation_alias="JWT_ISSUER")
+    jwt_audience: str = Field(min_length=1, validation_alias="JWT_AUDIENCE")
+    jwks_url: str = Field(min_length=1, validation_alias="JWKS_URL")
+    # Seconds of clock skew tolerated on exp/iat/nbf.
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
+
+
+class OpenSearchSettings(BaseSettings):
+    """How to reach the search domain: endpoint, request signing, timeout."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    opensearch_endpoint: str = Field(pattern=r"^https?://[^/\s]+/?$", validation_alias="OPENSEARCH_ENDPOINT")
+    # sigv4 in AWS (the function's role signs); none for a local server over plain HTTP.
+    opensearch_auth: Literal["sigv4", "none"] = Field(default="sigv4", validation_alias="OPENSEARCH_AUTH")
+    aws_region: str | None = Field(default=None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    request_timeout_seconds: float = Field(default=5.0, gt=0, le=60, validation_alias="OPENSEARCH_TIMEOUT_SECONDS")
+
+    @model_validator(mode="after")
+    def _signing_needs_a_region(self) -> "OpenSearchSettings":
+        if self.opensearch_auth == "sigv4" and not self.aws_region:
+            raise ValueError("OPENSEARCH_AUTH=sigv4 needs AWS_REGION to sign requests")
+        return self
+
+
+class IdempotencySettings(BaseSettings):
+    """Checkout's idempotency records: their table and how long a key is remembered."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # Powertools' idempotency records (key `id`, TTL on `expiration`), apart from the shop's own items.
+    idempotency_table_name: str = Field(min_length=1, validation_alias="IDEMPOTENCY_TABLE_NAME")
+    # How long a checkout's Idempotency-Key is remembered.
+    idempotency_expiry_seconds: int = Field(
+        default=24 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="IDEMPOTENCY_EXPIRY_SECONDS"
+    )
+
+
+class SearchAdminSettings(BaseSettings):
+    """The search admin function's own limits; it also reads `opensearch_settings()` and `table_settings()`."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # How long before the function's timeout a long operation stops, so that it can still drop a half-built
+    # index and answer: in-flight pages (a DynamoDB scan page and its bulk request) finish first.
+    deadline_margin_seconds: float = Field(
+        default=60.0, ge=1, le=300, validation_alias="SEARCH_ADMIN_DEADLINE_MARGIN_SECONDS"
+    )
+    # Ids listed per kind in a result (missing, extra, ...); counts are always whole. Keeps the answer far
+    # below Lambda's 6 MB response limit however far the index drifted.
+    # At the most, 2000 reasons of 300 characters for each of 4 kinds (a reindex's) stay under 3 MB.
+    max_ids_in_result: int = Field(default=1000, ge=1, le=2000, validation_alias="SEARCH_ADMIN_MAX_IDS_IN_RESULT")
+
+
+@cache
+def table_settings() -> TableSettings:
+    return TableSettings()
+
+
+@cache
+def cursor_settings() -> CursorSettings:
+    return CursorSettings()
+
+
+def cursor_signing_key() -> bytes:
+    """The HMAC key of every pagination cursor (catalog, orders, search)."""
+    return cursor_settings().cursor_signing_key.get_secret_value().encode()
+
+
+@cache
+def token_settings() -> TokenSettings:
+    return TokenSettings()
+
+
+@cache
+def opensearch_settings() -> OpenSearchSettings:
+    return OpenSearchSettings()
+
+
+@cache
+def idempotency_settings() -> IdempotencySettings:
+    return IdempotencySettings()
+
+
+@cache
+def search_admin_settings() -> SearchAdminSettings:
+    return SearchAdminSettings()

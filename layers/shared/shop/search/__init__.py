@@ -1,0 +1,1 @@
+"""Search: the query (`query`), keeping the index equal to the table (`indexing`), and its administration."""

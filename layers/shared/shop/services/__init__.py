@@ -1,1 +1,0 @@
-"""Business rules. Handlers call these; these call adapters."""
