@@ -96,7 +96,7 @@ def test_given_every_function_then_python313_on_arm64_with_the_shared_layer():
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
     assert all("Runtime" not in p and "Layers" not in p for p in FUNCTIONS.values())
     layer = TEMPLATE["Resources"]["SharedLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
 
 
 def test_given_table_then_encrypted_recoverable_retained_and_streaming_both_images():
