@@ -1,88 +1,165 @@
-"""`make bench`: cold-start import cost per function, warm latency of the local stack, then search
-(scripts/bench_search.py).
+"""`make bench`: cold starts as Lambda pays them, warm latency of the local stack, then search
+(scripts/bench_search.py) and commerce (scripts/bench_commerce.py).
 
-1. Cold start: a fresh interpreter (the runtime's python3.13, the function's Lambda path: its code,
-   the layer, the layer's dependencies) imports the handler module; median of RUNS runs, beside the
-   floor of a bare interpreter importing boto3 and creating a DynamoDB client.
+1. Cold start: for every function, a fresh interpreter (the runtime's python3.13) on the deployed artifact laid out
+   on this machine (scripts/bench_artifact.py: `make sam-build`'s files and bytecode, this machine's wheels, 1980
+   file times, read-only; LAMBDA_TASK_ROOT set, tracing on) imports the handler and invokes it once on its event
+   from events/, against the local DynamoDB / OpenSearch / token issuer of a stack the bench starts: init plus first
+   request, whole process, median of RUNS. Beside it the floor (a bare interpreter importing boto3, creating a
+   DynamoDB client and doing one GetItem against the same DynamoDB), the same without bytecode (as SAM's python
+   builder ships), and the protected-request cold path (the authorizer, then the function).
 2. Warm latency: GET /products/{id} through the local stack (API Gateway emulation, function
    process, moto DynamoDB), REQUESTS requests from CLIENTS concurrent clients, beside a direct
    DynamoDB GetItem of the same item on the same local DynamoDB, same load.
 
-Figures are medians and ratios: this machine is shared and noisy.
+Figures are medians and ratios: this machine is shared and noisy. `python -m scripts.bench cold` (or warm,
+search, commerce) runs one part; BENCH_FUNCTIONS=GetProductFunction,... limits the cold starts to some functions.
 """
 
+import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
 
-from devstack.template import load_template, resources_of_type
+from devstack.template import load_template
 from scripts import bench_search
+from scripts.bench_artifact import IMPORT_ENVIRONMENT, ArtifactTree, built_functions, lay_out, run_probe, thaw
 from scripts.bench_commerce import commerce_bench
+from scripts.make_events import product_image
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
-FUNCTION_PYTHON = os.environ.get(
-    "FUNCTION_PYTHON", str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
-)
+EVENTS = REPO_ROOT / "events"
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
 CLIENTS = 8
-IMPORT_ENV = {
-    "TABLE_NAME": "bench",
-    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
-    "CURSOR_SIGNING_KEY": "benchmark-only-cursor-signing-key",
-    "JWT_ISSUER": "bench",
-    "JWT_AUDIENCE": "bench",
-    "JWKS_URL": "http://127.0.0.1/jwks.json",
-    "OPENSEARCH_ENDPOINT": "http://127.0.0.1:9200",
-    "OPENSEARCH_AUTH": "none",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_SERVICE_NAME": "shop",
-    "POWERTOOLS_METRICS_NAMESPACE": "Shop/bench",
-    "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
-}
-TIMED_IMPORT = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+# The goal for every API function: init plus first request within this multiple of the floor.
+GOAL = 1.3
+# Events named otherwise than the function's directory (the search administration has one per action).
+EVENT_NAMES = {"search_admin": "search_admin_check"}
+FLOOR = (
+    "import boto3; boto3.client('dynamodb').get_item(TableName='ShopTable', "
+    "Key={'pk': {'S': 'PRODUCT#bench-floor'}, 'sk': {'S': 'PRODUCT'}})"
+)
 
 
-def timed(statement: str, python_path: list[Path], cwd: Path) -> float:
-    """Median seconds a fresh interpreter spends running `statement`."""
-    # LAMBDA_TASK_ROOT tells Powertools it runs in Lambda: Tracer then patches its clients at init, as it does there
-    # (outside Lambda the X-Ray SDK builds AWS clients of its own at import, which Lambda never pays for).
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.pathsep.join(map(str, python_path)),
-        "LAMBDA_TASK_ROOT": str(cwd),
-        **IMPORT_ENV,
-    }
-    samples = []
+def cold_start(tree: ArtifactTree, logical_id: str | None, event: Path | None, env: dict[str, str]) -> dict[str, Any]:
+    """Median whole-process seconds (and the probe's split of the median run) of RUNS cold starts."""
+    runs = []
     for _ in range(RUNS):
-        output = subprocess.run(
-            [FUNCTION_PYTHON, "-s", "-c", TIMED_IMPORT.format(statement=statement)],
-            env=env, cwd=cwd, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        samples.append(float(output.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
+        if logical_id:
+            reseed(env)
+        result = run_probe(tree, logical_id, event=event, statement=None if logical_id else FLOOR, environment=env)
+        runs.append((result.seconds, result.report))
+    runs.sort(key=lambda run: run[0])
+    seconds, report = runs[len(runs) // 2]
+    return {**report, "seconds": seconds, "statuses": sorted({str(r["status"]) for _, r in runs})}
+
+
+def reseed(env: dict[str, str]) -> None:
+    """The events' product exists before each run (DeleteProduct's event removes it)."""
+    client = boto3.client(
+        "dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    client.put_item(TableName=env["TABLE_NAME"], Item=product_image(1, 2999))
+
+
+def event_for(source: Path, scratch: Path, token: str) -> Path:
+    name = EVENT_NAMES.get(source.name, source.name)
+    event = EVENTS / f"{name}.json"
+    if name != "authorizer":
+        return event
+    document = json.loads(event.read_text())
+    document["authorizationToken"] = f"Bearer {token}"
+    signed = scratch / "authorizer.json"
+    signed.write_text(json.dumps(document))
+    return signed
+
+
+def protected(template: dict[str, Any]) -> set[str]:
+    """Functions behind the token authorizer: each request runs the authorizer first."""
+    return {
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event.get("Type") == "Api" and (event["Properties"].get("Auth") or {}).get("Authorizer")
+    }
+
+
+def milliseconds(figure: dict[str, Any]) -> str:
+    split = f"{figure['import'] * 1000:4.0f} + {figure['first_request'] * 1000:4.0f}"
+    return f"{figure['seconds'] * 1000:6.0f} ms ({split})"
 
 
 def cold_starts() -> None:
-    floor = timed("import boto3; boto3.client('dynamodb')", LAYER_DIRS, REPO_ROOT)
-    print(f"\nCold-start init (median of {RUNS} fresh interpreters, {Path(FUNCTION_PYTHON).name})")
-    print(f"  {'floor: import boto3 + DynamoDB client':44s} {floor * 1000:7.0f} ms   1.00x")
-    functions = resources_of_type(load_template(), "AWS::Serverless::Function")
-    for logical_id, properties in sorted(functions.items()):
-        code = REPO_ROOT / properties["CodeUri"]
-        seconds = timed("import app", [code, *LAYER_DIRS], code)
-        print(f"  {logical_id:44s} {seconds * 1000:7.0f} ms   {seconds / floor:4.2f}x")
+    from devstack.launcher import running_stack
+
+    template = load_template()
+    functions = built_functions(template)
+    chosen = os.environ.get("BENCH_FUNCTIONS")
+    if chosen:
+        functions = {logical_id: functions[logical_id] for logical_id in chosen.split(",")}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        (scratch / "stack").mkdir()
+        with running_stack(scratch / "stack") as stack:
+            stack_env = json.loads((scratch / "stack" / "env.json").read_text())["Parameters"]
+            env = {**IMPORT_ENVIRONMENT, **{name: str(value) for name, value in stack_env.items()}}
+            token = stack.token("bench-customer", ["customer"])
+            trees = {
+                True: lay_out(scratch / "bytecode", functions),
+                False: lay_out(scratch / "source", functions, bytecode=False),
+            }
+            try:
+                report(template, functions, trees, env, scratch, token)
+            finally:
+                for tree in trees.values():
+                    thaw(tree.root)
+
+
+def report(
+    template: dict[str, Any],
+    functions: dict[str, Path],
+    trees: dict[bool, ArtifactTree],
+    env: dict[str, str],
+    scratch: Path,
+    token: str,
+) -> None:
+    floor = cold_start(trees[True], None, None, env)
+    print(f"\nCold start: init + first request from process start (median of {RUNS}; import + first request)")
+    print(f"  {'floor: boto3, DynamoDB client, one GetItem':42s} {milliseconds(floor)}  1.00x")
+    header = f"{'bytecode (as shipped)':26s} {'x floor':>7s}   {'no bytecode':26s} {'x floor':>7s}"
+    print(f"  {'function':28s} {header} status")
+    figures = {}
+    for logical_id, source in sorted(functions.items()):
+        event = event_for(source, scratch, token)
+        on = cold_start(trees[True], logical_id, event, env)
+        off = cold_start(trees[False], logical_id, event, env)
+        figures[logical_id] = on
+        mark = "" if on["seconds"] / floor["seconds"] <= GOAL else " *"
+        print(
+            f"  {logical_id:28s} {milliseconds(on):26s} {on['seconds'] / floor['seconds']:6.2f}x{mark:2s}"
+            f" {milliseconds(off):26s} {off['seconds'] / floor['seconds']:6.2f}x {','.join(on['statuses'])}"
+        )
+    print(f"  * above the goal of {GOAL}x the floor")
+    if "AuthorizerFunction" in figures:
+        authorizer = figures["AuthorizerFunction"]["seconds"]
+        print("\nProtected request, cold: the authorizer's cold start, then the function's (bytecode as shipped)")
+        for logical_id in sorted(protected(template) & figures.keys()):
+            total = authorizer + figures[logical_id]["seconds"]
+            ratio = total / floor["seconds"]
+            print(f"  {'AuthorizerFunction + ' + logical_id:50s} {total * 1000:6.0f} ms  {ratio:5.2f}x")
+    print("\nWarm request inside the same process (the second invocation; what each warm request is billed)")
+    for logical_id, figure in sorted(figures.items()):
+        print(f"  {logical_id:28s} {figure['second_request'] * 1000:6.1f} ms")
 
 
 def under_load(request: callable) -> list[float]:  # type: ignore[valid-type]
@@ -129,8 +206,8 @@ def warm_latency() -> None:
     print(f"  ratio (stack / direct): p50 {api_p50 / db_p50:4.1f}x  p99 {api_p99 / db_p99:4.1f}x")
 
 
+PARTS = {"cold": cold_starts, "warm": warm_latency, "search": bench_search.main, "commerce": commerce_bench}
+
 if __name__ == "__main__":
-    cold_starts()
-    warm_latency()
-    bench_search.main()
-    commerce_bench()
+    for part in sys.argv[1:] or PARTS:
+        PARTS[part]()
