@@ -11,7 +11,7 @@ from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
 from shop.common.cors import ROUTE_METHODS, cors_config
-from shop.common.resolver import api_handler
+from shop.common.observability import api_handler
 
 tracer = Tracer(patch_modules=())  # it calls nothing
 app = APIGatewayRestResolver(cors=cors_config())  # fails the cold start when the origins are missing or malformed

@@ -12,9 +12,9 @@ from shop.catalog.models import Product, ProductCreate
 from shop.catalog.service import create_product
 from shop.catalog.wiring import product_store
 from shop.common.identity import ADMIN_GROUP
-from shop.common.observability import PATCHES_FOR_DYNAMODB, count
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing

@@ -9,9 +9,9 @@ from shop.commerce.carts import remove_cart_line
 from shop.commerce.models import Cart, ProductId
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
-from shop.common.observability import PATCHES_FOR_DYNAMODB, count
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing

@@ -9,9 +9,9 @@ from shop.commerce.models import Order, OrderId
 from shop.commerce.orders import get_order
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
-from shop.common.observability import PATCHES_FOR_DYNAMODB
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing

@@ -11,9 +11,9 @@ from shop.catalog.etags import etag
 from shop.catalog.models import Product, ProductId
 from shop.catalog.service import get_product
 from shop.catalog.wiring import product_store
-from shop.common.observability import PATCHES_FOR_DYNAMODB
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import table_settings
 
 table_settings()  # fail the cold start, not the first request, when configuration is missing

@@ -5,7 +5,8 @@ from typing import Literal
 from aws_lambda_powertools import Tracer
 from pydantic import BaseModel
 
-from shop.common.resolver import api_handler, create_resolver
+from shop.common.observability import api_handler
+from shop.common.resolver import create_resolver
 
 tracer = Tracer(patch_modules=())  # it calls nothing
 app = create_resolver()

@@ -9,10 +9,10 @@ from shop.commerce.models import OrderPage
 from shop.commerce.orders import list_orders
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
-from shop.common.observability import PATCHES_FOR_DYNAMODB
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import cursor_signing_key, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.

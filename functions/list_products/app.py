@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from shop.catalog.models import ProductPage
 from shop.catalog.service import list_products
 from shop.catalog.wiring import product_store
-from shop.common.observability import PATCHES_FOR_DYNAMODB
+from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import cursor_signing_key, table_settings
 
 # Fail the cold start, not the first request, when configuration is missing.

@@ -5,10 +5,10 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shop.common.observability import PATCHES_FOR_OPENSEARCH, count
+from shop.common.observability import PATCHES_FOR_OPENSEARCH, api_handler, count
 from shop.common.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from shop.common.problems import answers
-from shop.common.resolver import api_handler, create_resolver, operation
+from shop.common.resolver import create_resolver, operation
 from shop.common.settings import cursor_signing_key, opensearch_settings
 from shop.common.types import MAX_PRICE_CENTS
 from shop.search.models import SearchRequest, SearchResults, SearchSort

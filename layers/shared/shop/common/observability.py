@@ -1,10 +1,10 @@
 """Logs, traces and metrics: the Powertools instances every function decorates its handler with, and the
-shop's business metrics.
+shop's business metrics. An API function's handler is `api_handler(app, tracer)`, which is
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def lambda_handler(event, context): ...
+    def lambda_handler(event, context): return app.resolve(event, context)
 
 The template names the service (POWERTOOLS_SERVICE_NAME: the logs' `service` key and every metric's
 `service` dimension) and the namespace (POWERTOOLS_METRICS_NAMESPACE) and turns X-Ray on (Tracing: Active).
@@ -15,9 +15,13 @@ user or product id: each distinct value is a metric of its own, billed and kept 
 
 import os
 import warnings
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 DEFAULT_NAMESPACE = "Shop"
 
@@ -55,3 +59,25 @@ def publish_metric(name: str, unit: MetricUnit, value: float, dimension: dict[st
     with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         for key, dimension_value in dimension.items():
             metric.add_dimension(name=key, value=dimension_value)
+
+
+class Resolver(Protocol):
+    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]: ...
+
+
+ApiHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def api_handler(app: Resolver, tracer: Tracer, *, capture_response: bool = True) -> ApiHandler:
+    """An API function's `lambda_handler`: its resolver, wrapped by Logger (outermost, the API request id as
+    correlation id), Tracer (`capture_response=False` where the answer is personal or too big for a trace
+    segment) and Metrics (the cold-start metric)."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler(capture_response=capture_response)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    decorated: ApiHandler = lambda_handler  # Powertools' decorators are untyped; the signature is the one above
+    return decorated

@@ -3,10 +3,9 @@
 Errors become RFC 9457 problems through the one table in shop.common.problems.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -14,13 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.common.cors import cors_config
 from shop.common.errors import Forbidden, ShopError, UnsupportedMediaType
 from shop.common.identity import principal_of
-from shop.common.observability import logger, metrics
+from shop.common.observability import logger
 from shop.common.problems import (
     INTERNAL,
     PROBLEM_JSON,
@@ -148,21 +146,3 @@ def operation(
     if signed_in:
         documented["security"] = BEARER
     return documented
-
-
-ApiHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
-
-def api_handler(app: APIGatewayRestResolver, tracer: Tracer, *, capture_response: bool = True) -> ApiHandler:
-    """An API function's `lambda_handler`: its resolver, wrapped by Logger (outermost, the API request id as
-    correlation id), Tracer (`capture_response=False` where the answer is personal or too big for a trace
-    segment) and Metrics (the cold-start metric)."""
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler(capture_response=capture_response)
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
-
-    decorated: ApiHandler = lambda_handler  # Powertools' decorators are untyped; the signature is the one above
-    return decorated
