@@ -12,7 +12,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shop.common.cors import cors_config
@@ -73,6 +72,14 @@ class JsonApiResolver(APIGatewayRestResolver):
         self.required_group = required_group
         self.signed_in = signed_in
 
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        # Powertools' OpenAPI models are a large pydantic tree (tens of ms at every cold start) that only the
+        # schema uses, never a request: the security scheme that needs them is declared here, when asked for.
+        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+        self.openapi_config.security_schemes = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+        return super().get_openapi_schema(*args, **kwargs)
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             if self.required_group is not None and self.required_group not in principal_of(event).groups:
@@ -106,7 +113,7 @@ def create_resolver(required_group: str | None = None, signed_in: bool = False) 
     app = JsonApiResolver(
         required_group=required_group, signed_in=signed_in, enable_validation=True, cors=cors_config()
     )
-    app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
+    app.configure_openapi(title="Shop API")  # its security scheme: JsonApiResolver.get_openapi_schema
 
     @app.exception_handler(ShopError)
     def _shop_error(error: ShopError) -> Response[str]:
