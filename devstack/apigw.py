@@ -18,13 +18,20 @@ Where it departs from SAM, to answer as API Gateway does:
 - Gateway responses. Where API Gateway answers by itself, SAM answers with ServiceErrorResponses' canned
   responses. Those static methods are patched, in this process only, to answer with the template's
   GatewayResponses of the matching type (see GATEWAY_ANSWERS); a type the template leaves out falls back to its
-  DEFAULT_4XX/DEFAULT_5XX, then to API Gateway's own `{"message": ...}`. A function error becomes 502 there, as
-  in API Gateway (SAM says 500).
+  DEFAULT_4XX/DEFAULT_5XX (their status code too, when they set one), then to API Gateway's own
+  `{"message": ...}`. A function error becomes 502 there, as in API Gateway (SAM says 500).
 - Lambda authorizer errors. LocalApigwService drops a failed function's output, so `_invoke_lambda_function` is
   overridden to keep it (same steps, then FunctionError carries the output), and `_invoke_parse_lambda_authorizer`
   to answer an authorizer that raised "Unauthorized" with UNAUTHORIZED (401) and any other failure with
   AUTHORIZER_FAILURE (500) where SAM says 502.
-- Routes. HEAD on a GET-only route is an unknown route (Flask alone would route it to the GET function).
+- Quotas. API Gateway's documented quotas for a Regional REST API are enforced before routing: a request
+  target over 10,240 characters gets 414, headers over 10,240 bytes in all and bodies over 10 MB get
+  REQUEST_TOO_LARGE (413); SAM passes all three on. What the dev server refuses by itself before Flask sees the
+  request (a line over 64 KiB, a malformed request line) gets the same answers instead of its HTML pages.
+- Routes. HEAD on a GET-only route is an unknown route (Flask alone would route it to the GET function). As in
+  API Gateway, trailing slashes are ignored when routing and leading ones merged (`/products/` and `//products`
+  reach GET /products, the event's path keeping the trailing slash), but an empty segment inside the path
+  (`/products//1`) is no route, where Werkzeug would redirect to the merged path.
 - Bodies. A text body that is not valid UTF-8 reaches the function with U+FFFD in place of the bad bytes,
   where SAM answers 502.
 - Serving. `run` binds with werkzeug's make_server, so the ready line comes once the port listens; Flask's app.run
@@ -63,7 +70,8 @@ from samcli.local.apigw.service_error_responses import ServiceErrorResponses
 from samcli.local.lambda_service.local_lambda_http_service import LocalLambdaHttpService
 from samcli.local.services.base_local_service import LambdaOutputParser
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.routing import Map
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devstack.common import FAKE_CREDENTIALS
 from devstack.runtime import ProcessRuntime
@@ -80,6 +88,15 @@ GATEWAY_ANSWERS = {
     "lambda_body_failure_response": ("DEFAULT_5XX", 502, "Internal server error"),
 }
 CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z.]+)")
+# API Gateway's quotas for running a Regional REST API (its developer guide, "Quotas for configuring and
+# running a REST API"); none can be raised.
+MAX_URL_CHARACTERS = 10240  # the request target: path and query string
+MAX_HEADER_BYTES = 10240  # names, values, separators and line ends of every header together
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+URI_TOO_LONG = (None, 414, "Request-URI Too Long")
+REQUEST_TOO_LARGE = ("REQUEST_TOO_LARGE", 413, "Request Too Long")
+# What the dev server answers by itself (before Flask), as the gateway answers it.
+SERVER_ERRORS = {414: URI_TOO_LONG, 431: REQUEST_TOO_LARGE}
 
 
 class GatewayResponses:
@@ -99,16 +116,18 @@ class GatewayResponses:
                         declared.setdefault(response_type, response)
         return cls(declared)
 
-    def answer(self, response_type: str, status: int, message: str | None) -> Response:
-        own = self._declared.get(response_type)
-        # A fallback DEFAULT_4XX/5XX lends its headers and body; the status stays the type's own.
+    def answer(self, response_type: str | None, status: int, message: str | None) -> Response:
+        """The template's response of `response_type`; None: a 4XX/5XX that no type of its own covers."""
+        own = self._declared.get(response_type) if response_type else None
+        # A type the template leaves out falls back to DEFAULT_4XX/5XX, headers, body and status code: API
+        # Gateway gives every response that falls back the fallback's status code when it sets one.
         declared = own or self._declared.get("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX", {})
-        if own and "StatusCode" in own:
-            status = int(own["StatusCode"])
+        if "StatusCode" in declared:
+            status = int(declared["StatusCode"])
         context = {
             "error.message": message or "",
             "error.messageString": json.dumps(message),
-            "error.responseType": response_type,
+            "error.responseType": response_type or ("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"),
             "requestId": str(uuid.uuid4()),
         }
         template = declared.get("ResponseTemplates", {}).get("application/json", DEFAULT_TEMPLATE)
@@ -151,12 +170,65 @@ class FunctionError(LambdaResponseParseException):
         self.error: dict[str, Any] = json.loads(output)
 
 
+class GatewayRequestHandler(WSGIRequestHandler):
+    """The dev server's request handler, answering what it refuses by itself (an over-long request or header
+    line, a malformed request) with the gateway's answers rather than http.server's HTML error page."""
+
+    gateway_responses: GatewayResponses
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        response_type, status, gateway_message = SERVER_ERRORS.get(code, (None, code, message))
+        response = self.gateway_responses.answer(response_type, status, gateway_message)
+        body = response.get_data()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(response.status_code)
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
+
+
 class GatewayService(LocalApigwService):
     """SAM's LocalApigwService, answering authorizer failures and starting up as API Gateway and `make dev` need."""
 
     def __init__(self, gateway_responses: GatewayResponses, **service_arguments: Any) -> None:
         super().__init__(**service_arguments)
         self._gateway_responses = gateway_responses
+
+    def create(self) -> None:
+        super().create()
+        # SAM's map merges repeated slashes by redirecting; API Gateway routes no path with an empty segment.
+        # (Leading slashes never reach the map merged or not: the dev server drops the extra ones.)
+        routes = self._app.url_map
+        self._app.url_map = Map(strict_slashes=False, merge_slashes=False, converters=dict(routes.converters))
+        for rule in routes.iter_rules():
+            copy = rule.empty()
+            copy.merge_slashes = False
+            self._app.url_map.add(copy)
+        self._app.before_request(self._refuse_beyond_quotas)
+
+    def _answer(self, response_type: str | None, status: int, message: str) -> Response:
+        return self._gateway_responses.answer(response_type, status, message)
+
+    def _refuse_beyond_quotas(self) -> Response | None:
+        if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL_CHARACTERS:
+            return self._answer(*URI_TOO_LONG)
+        # WSGI hands header names and values on as latin-1 text: one character per byte received.
+        header_bytes = sum(len(name) + len(": ") + len(value) + len("\r\n") for name, value in request.headers.items())
+        if header_bytes > MAX_HEADER_BYTES or (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return self._answer(*REQUEST_TOO_LARGE)
+        if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            # A chunked body declares no length: read one byte past the quota to know, and keep what was read.
+            body = request.environ["wsgi.input"].read(MAX_PAYLOAD_BYTES + 1)
+            if len(body) > MAX_PAYLOAD_BYTES:
+                return self._answer(*REQUEST_TOO_LARGE)
+            request._cached_data = body
+        return None
 
     def _request_handler(self, **kwargs: Any) -> Response:
         # Flask answers HEAD on every GET rule; API Gateway only where HEAD is a route. SAM fails the lookup.
@@ -210,7 +282,8 @@ class GatewayService(LocalApigwService):
             raise GatewayAnswer(answer, str(error)) from error
 
     def run(self) -> None:
-        server = make_server(self.host, self.port, self._app, threaded=True)
+        handler = type("Handler", (GatewayRequestHandler,), {"gateway_responses": self._gateway_responses})
+        server = make_server(self.host, self.port, self._app, threaded=True, request_handler=handler)
         self.port = server.server_port  # the events' X-Forwarded-Port, when --port 0 let the system choose
         for line in LocalApiService._print_routes(self.api.routes, self.host, self.port):
             print(line)
@@ -249,7 +322,8 @@ def main(argv: list[str] | None = None) -> None:
 
     template = os.path.abspath(args.template)
     template_dir = os.path.dirname(template)
-    stacks, _ = SamLocalStackProvider.get_stacks(template)
+    # template.yaml uses AWS::LanguageExtensions (Fn::ForEach), which SAM CLI expands only when asked.
+    stacks, _ = SamLocalStackProvider.get_stacks(template, language_extensions_enabled=True)
     runtime = ProcessRuntime(args.function_python, args.layer_deps, template_dir)
     runner = LocalLambdaRunner(
         local_runtime=runtime,  # in place of SAM's Docker LambdaRuntime: LocalLambdaRunner only calls invoke()

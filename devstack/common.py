@@ -21,9 +21,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def ensure_ports_free(host: str, ports: dict[str, int]) -> None:
-    """Fail at once, naming the port, rather than half-starting next to another stack."""
+    """Fail at once, naming the port, rather than half-starting next to another stack.
+
+    The probe binds as the servers do, with SO_REUSEADDR: connections of a stack stopped a moment ago sit in
+    TIME-WAIT on its ports for a minute, which the servers' own binds accept and only a listener still there
+    (another stack) refuses."""
     for name, port in ports.items():
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError:

@@ -1,5 +1,6 @@
 """Reads template.yaml the way CloudFormation does, for the parts the local stack needs."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,104 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
 _CloudFormationLoader.add_multi_constructor("!", _intrinsic)
 
 
-def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+def load_template(path: Path = TEMPLATE, *, expand: bool = True) -> dict[str, Any]:
+    """The template as data; with `expand`, as CloudFormation sees it after AWS::LanguageExtensions (Fn::ForEach)."""
     # The SafeLoader subclass directly, rather than yaml.load(Loader=...), which scanners cannot tell from unsafe use.
     loader = _CloudFormationLoader(path.read_text())
     try:
-        return loader.get_single_data()  # type: ignore[no-any-return]
+        template: dict[str, Any] = loader.get_single_data()
     finally:
         loader.dispose()
+    return expand_for_each(template) if expand else template
+
+
+FOR_EACH = "Fn::ForEach::"
+# The sections where CloudFormation accepts Fn::ForEach.
+FOR_EACH_SECTIONS = ("Conditions", "Resources", "Outputs")
+
+
+def expand_for_each(template: dict[str, Any]) -> dict[str, Any]:
+    """Expands every Fn::ForEach of the sections that accept one, as the AWS::LanguageExtensions transform does.
+
+    For each item of the collection the fragment is copied with the identifier replaced: `${Id}` and `&{Id}` (the
+    item without its non-alphanumeric characters) in keys and strings, `{"Ref": "Id"}` by the item itself. Then a
+    `Ref` or `Fn::GetAtt` whose argument became a plain `Fn::Sub` names its target directly, as CloudFormation
+    resolves it. SAM CLI's own expander also resolves every other intrinsic it can, which loses the rest of the
+    template (`!Sub ${Table.Arn}/index` becomes a bare string): the local stack, the diagram and the tests read
+    this one. The collection is a list, or a Ref to a CommaDelimitedList parameter (its default).
+    """
+    parameters = template.get("Parameters") or {}
+    for section in FOR_EACH_SECTIONS:
+        if isinstance(template.get(section), dict):
+            template[section] = _expand_mapping(template[section], parameters)
+    return template
+
+
+def _expand_mapping(mapping: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    expanded: dict[str, Any] = {}
+    for key, value in mapping.items():
+        produced = _for_each(key, value, parameters) if key.startswith(FOR_EACH) else {key: value}
+        for produced_key, produced_value in produced.items():
+            if produced_key in expanded:
+                raise ValueError(f"{key} produces {produced_key}, which the template already has")
+            expanded[produced_key] = produced_value
+    return expanded
+
+
+def _for_each(key: str, loop: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    if not (isinstance(loop, list) and len(loop) == 3 and isinstance(loop[0], str) and isinstance(loop[2], dict)):
+        raise ValueError(f"{key} must be [identifier, collection, {{key: fragment}}]")
+    identifier, collection, fragment = loop
+    if isinstance(collection, dict) and set(collection) == {"Ref"}:
+        default = (parameters.get(collection["Ref"]) or {}).get("Default")
+        if not isinstance(default, str):
+            raise ValueError(f"{key}: its collection names no CommaDelimitedList parameter with a default")
+        collection = default.split(",")
+    if not isinstance(collection, list):
+        raise ValueError(f"{key}: the collection must be a list")
+    expanded: dict[str, Any] = {}
+    for item in collection:
+        copied = _resolve_dynamic_references(_substitute(fragment, identifier, str(item)))
+        # A fragment may hold a loop of its own: expand it with this item already in place.
+        for produced_key, produced_value in _expand_mapping(copied, parameters).items():
+            if produced_key in expanded:
+                raise ValueError(f"{key} produces {produced_key} twice")
+            expanded[produced_key] = produced_value
+    return expanded
+
+
+def _substitute(node: Any, identifier: str, value: str) -> Any:
+    if isinstance(node, str):
+        alphanumeric = re.sub(r"[^A-Za-z0-9]", "", value)
+        return node.replace(f"${{{identifier}}}", value).replace(f"&{{{identifier}}}", alphanumeric)
+    if isinstance(node, dict):
+        if node == {"Ref": identifier}:
+            return value
+        return {_substitute(k, identifier, value): _substitute(v, identifier, value) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(item, identifier, value) for item in node]
+    return node
+
+
+def _resolve_dynamic_references(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {key: _resolve_dynamic_references(value) for key, value in node.items()}
+        if set(node) == {"Ref"} and _plain_sub(node["Ref"]) is not None:
+            return {"Ref": _plain_sub(node["Ref"])}
+        if set(node) == {"Fn::GetAtt"} and isinstance(node["Fn::GetAtt"], list):
+            return {"Fn::GetAtt": [_plain_sub(part) or part for part in node["Fn::GetAtt"]]}
+        return node
+    if isinstance(node, list):
+        return [_resolve_dynamic_references(item) for item in node]
+    return node
+
+
+def _plain_sub(node: Any) -> str | None:
+    """The text of a Fn::Sub that refers to nothing (after substitution), else None."""
+    if isinstance(node, dict) and set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        text: str = node["Fn::Sub"]
+        return None if "${" in text else text
+    return None
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -882,7 +882,7 @@ class Application:
                 counts[str(resource.get("Type", "?")).removeprefix("AWS::")].append(logical_id)
         if counts:
             lines = [
-                f"{kind}: {', '.join(ids)}" if len(ids) <= 2 else f"{len(ids)} × {kind}"
+                f"{kind}: {', '.join(ids)}" if len(ids) <= 3 else f"{len(ids)} × {kind}"
                 for kind, ids in sorted(counts.items())
             ]
             self.diagram.add(Node("other_resources", label("Also in the template", *lines), "box", "ops"), "layer_ops")

@@ -1,10 +1,12 @@
-"""Print template.yaml as CloudFormation sees it after the SAM transform (JSON), offline.
+"""Print template.yaml as CloudFormation sees it after its transforms (JSON), offline.
 
-    .venv-sam/bin/python scripts/transform_template.py [--param Name=Value ...] [template.yaml]
+    .venv-sam/bin/python scripts/transform_template.py [--param Name=Value ...] [--expand-only] [template.yaml]
 
-Runs aws-sam-translator, the library `sam deploy` uses, from the SAM CLI environment. Tests read the result to
-check what actually reaches CloudFormation: the roles SAM writes, the aliases and deployment groups, the
-permissions of each event source. The template names no managed policy by name, so no IAM lookup is needed.
+First AWS::LanguageExtensions (Fn::ForEach, expanded by devstack.template, as the local stack reads it), then
+the SAM transform by aws-sam-translator, the library `sam deploy` uses, from the SAM CLI environment. Tests read
+the result to check what actually reaches CloudFormation: the roles SAM writes, the aliases and deployment
+groups, the permissions of each event source. The template names no managed policy by name, so no IAM lookup is
+needed. --expand-only stops after the first step: the template checkov scans (it has no Fn::ForEach of its own).
 """
 
 import argparse
@@ -19,7 +21,9 @@ from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO_ROOT / "template.yaml"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 # Pseudo parameters of an example account; they only fill in ARNs.
 PSEUDO_PARAMETERS = {
     "AWS::AccountId": "123456789012",
@@ -49,10 +53,25 @@ def _as_packaged(template: dict[str, Any]) -> None:
                 properties[key] = f"s3://packaged-artifacts/{properties[key]}.zip"
 
 
+def expanded(template_path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template after AWS::LanguageExtensions, which CloudFormation runs before the SAM transform."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))  # run as a script from the SAM CLI environment
+    from devstack.template import expand_for_each
+
+    template = expand_for_each(yaml_parse(template_path.read_text()))
+    transforms = template.get("Transform")
+    if isinstance(transforms, list) and LANGUAGE_EXTENSIONS in transforms:
+        template["Transform"] = [name for name in transforms if name != LANGUAGE_EXTENSIONS]
+        if len(template["Transform"]) == 1:
+            template["Transform"] = template["Transform"][0]
+    return template
+
+
 def transformed(template_path: Path = TEMPLATE, parameters: dict[str, str] | None = None) -> dict[str, Any]:
     # The translator asks boto3 for a region even when the pseudo parameters name one.
     os.environ["AWS_DEFAULT_REGION"] = str(PSEUDO_PARAMETERS["AWS::Region"])
-    template = yaml_parse(template_path.read_text())
+    template = expanded(template_path)
     _as_packaged(template)
     values = {name: spec["Default"] for name, spec in template.get("Parameters", {}).items() if "Default" in spec}
     values |= PSEUDO_PARAMETERS | (parameters or {})
@@ -64,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("template", nargs="?", type=Path, default=TEMPLATE)
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--expand-only", action="store_true", help="stop after AWS::LanguageExtensions")
     args = parser.parse_args(argv)
     malformed = [item for item in args.param if "=" not in item]
     if malformed:
         parser.error(f"--param takes Name=Value, not {malformed[0]!r}")
     parameters = dict(item.split("=", 1) for item in args.param)
+    if args.expand_only:
+        json.dump(expanded(args.template), sys.stdout, indent=1, default=str)
+        return 0
     try:
         document = transformed(args.template, parameters)
     except InvalidDocumentException as error:

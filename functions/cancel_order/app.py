@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from shop.commerce.models import Order, OrderId
+from shop.commerce.models import Order, OrderPathId
 from shop.commerce.orders import cancel_order
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
@@ -21,11 +21,11 @@ app = create_resolver(signed_in=True)
 
 @app.post(
     "/orders/<order_id>/cancel",
-    **operation("Cancel an order", "orders", answers(200, "The cancelled order", Order, 401, 404, 409, 415, 422)),
+    **operation("Cancel an order", "orders", answers(200, "The cancelled order", Order, 401, 404, 409, 415)),
 )
 # Its own subsegment: the read and the transaction with its retries; never the order (the customer's address).
 @tracer.capture_method(capture_response=False)
-def post_cancel(order_id: Annotated[OrderId, Path()], caller: Caller) -> Order:
+def post_cancel(order_id: Annotated[OrderPathId, Path()], caller: Caller) -> Order:
     cancelled = cancel_order(order_id, caller.user_id, commerce_store(), is_admin=caller.is_admin)
     count("OrdersCancelled")
     return cancelled

@@ -6,7 +6,7 @@ from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from shop.commerce.carts import remove_cart_line
-from shop.commerce.models import Cart, ProductId
+from shop.commerce.models import Cart, ProductPathId
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
@@ -19,12 +19,12 @@ tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
-# 404 only for a path the route cannot match (e.g. undecodable characters): removing is idempotent.
+# 404 only for an id that cannot name a product: removing a line that is not there is idempotent.
 @app.delete(
     "/cart/items/<product_id>",
-    **operation("Remove a cart line", "cart", answers(200, "The cart", Cart, 401, 404, 409, 422)),
+    **operation("Remove a cart line", "cart", answers(200, "The cart", Cart, 401, 404, 409)),
 )
-def delete_cart_item(product_id: Annotated[ProductId, Path()], caller: Caller) -> Cart:
+def delete_cart_item(product_id: Annotated[ProductPathId, Path()], caller: Caller) -> Cart:
     cart = remove_cart_line(caller.user_id, product_id, commerce_store())
     # Removing is idempotent: a line that was not there counts too (the store does not say whether it was).
     count("CartItemsRemoved")

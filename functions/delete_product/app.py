@@ -7,7 +7,7 @@ from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from shop.catalog.models import ProductId
+from shop.catalog.models import ProductPathId
 from shop.catalog.service import delete_product
 from shop.catalog.wiring import product_store
 from shop.common.identity import ADMIN_GROUP
@@ -23,9 +23,9 @@ app = create_resolver(required_group=ADMIN_GROUP)
 
 @app.delete(
     "/products/<product_id>",
-    **operation("Delete a product", "catalog", answers(204, "Deleted", None, 401, 403, 404, 422)),
+    **operation("Delete a product", "catalog", answers(204, "Deleted", None, 401, 403, 404)),
 )
-def remove_product(product_id: Annotated[ProductId, Path()]) -> Response[None]:
+def remove_product(product_id: Annotated[ProductPathId, Path()]) -> Response[None]:
     delete_product(product_id, product_store())
     count("ProductsDeleted")
     return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from shop.commerce.models import Order, OrderId
+from shop.commerce.models import Order, OrderPathId
 from shop.commerce.orders import get_order
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
@@ -19,8 +19,8 @@ tracer = Tracer(patch_modules=PATCHES_FOR_DYNAMODB)
 app = create_resolver(signed_in=True)
 
 
-@app.get("/orders/<order_id>", **operation("Get an order", "orders", answers(200, "The order", Order, 401, 404, 422)))
-def read_order(order_id: Annotated[OrderId, Path()], caller: Caller) -> Order:
+@app.get("/orders/<order_id>", **operation("Get an order", "orders", answers(200, "The order", Order, 401, 404)))
+def read_order(order_id: Annotated[OrderPathId, Path()], caller: Caller) -> Order:
     return get_order(order_id, caller.user_id, commerce_store(), is_admin=caller.is_admin)
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from shop.catalog.etags import etag
-from shop.catalog.models import Product, ProductId
+from shop.catalog.models import Product, ProductPathId
 from shop.catalog.service import get_product
 from shop.catalog.wiring import product_store
 from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler
@@ -23,9 +23,9 @@ app = create_resolver()
 
 @app.get(
     "/products/<product_id>",
-    **operation("Get a product", "catalog", answers(200, "The product", Product, 404, 422), signed_in=False),
+    **operation("Get a product", "catalog", answers(200, "The product", Product, 404), signed_in=False),
 )
-def read_product(product_id: Annotated[ProductId, Path()]) -> Response[Product]:
+def read_product(product_id: Annotated[ProductPathId, Path()]) -> Response[Product]:
     product = get_product(product_id, product_store())
     return Response(
         status_code=HTTPStatus.OK,

@@ -6,7 +6,7 @@ from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from shop.commerce.carts import set_cart_line
-from shop.commerce.models import Cart, CartLineUpdate, ProductId
+from shop.commerce.models import Cart, CartLineUpdate, ProductPathId
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import Caller
 from shop.common.observability import PATCHES_FOR_DYNAMODB, api_handler, count
@@ -24,7 +24,7 @@ app = create_resolver(signed_in=True)
     **operation("Set a cart line's quantity", "cart", answers(200, "The cart", Cart, 401, 404, 409, 415, 422)),
 )
 def put_cart_item(
-    product_id: Annotated[ProductId, Path()], line: Annotated[CartLineUpdate, Body()], caller: Caller
+    product_id: Annotated[ProductPathId, Path()], line: Annotated[CartLineUpdate, Body()], caller: Caller
 ) -> Cart:
     cart = set_cart_line(caller.user_id, product_id, line.quantity, commerce_store())
     # Every line set counts, new or changed: the service does not say which it was.

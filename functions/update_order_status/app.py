@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from shop.commerce.models import Order, OrderId, OrderStatusUpdate
+from shop.commerce.models import Order, OrderPathId, OrderStatusUpdate
 from shop.commerce.orders import update_order_status
 from shop.commerce.wiring import commerce_store
 from shop.common.identity import ADMIN_GROUP
@@ -25,7 +25,7 @@ app = create_resolver(required_group=ADMIN_GROUP)
         "Move an order along fulfilment", "orders", answers(200, "The order", Order, 401, 403, 404, 409, 415, 422)
     ),
 )
-def put_status(order_id: Annotated[OrderId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
+def put_status(order_id: Annotated[OrderPathId, Path()], update: Annotated[OrderStatusUpdate, Body()]) -> Order:
     order = update_order_status(order_id, update.status, commerce_store())
     count("OrderStatusChanged", status=order.status)
     return order

@@ -7,8 +7,8 @@ from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from shop.catalog.etags import etag, parse_if_match
-from shop.catalog.models import Product, ProductId, ProductUpdate
+from shop.catalog.etags import IfMatch, etag, parse_if_match
+from shop.catalog.models import Product, ProductPathId, ProductUpdate
 from shop.catalog.service import update_product
 from shop.catalog.wiring import product_store
 from shop.common.identity import ADMIN_GROUP
@@ -29,9 +29,9 @@ app = create_resolver(required_group=ADMIN_GROUP)
     ),
 )
 def patch_product(
-    product_id: Annotated[ProductId, Path()],
+    product_id: Annotated[ProductPathId, Path()],
     changes: Annotated[ProductUpdate, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
+    if_match: Annotated[IfMatch | None, Header(alias="If-Match")] = None,
 ) -> Response[Product]:
     product = update_product(product_id, changes, product_store(), expected_version=parse_if_match(if_match))
     count("ProductsUpdated")

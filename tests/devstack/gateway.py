@@ -52,12 +52,13 @@ class Gateway:
         return pids
 
 
-def start_gateway(directory: Path) -> Gateway:
+def start_gateway(directory: Path, template: Path = FIXTURES / "template.yaml") -> Gateway:
+    """devstack.apigw on `template` (the fixture's by default), with the fixture's environment and layer deps."""
     if not SAM_PYTHON.exists():
         pytest.fail(f"SAM CLI venv not found at {SAM_PYTHON}: run `make install` or set SAM_PYTHON")
     command = [
         str(SAM_PYTHON), "-m", "devstack.apigw",
-        "--template", str(FIXTURES / "template.yaml"),
+        "--template", str(template),
         "--env-vars", str(FIXTURES / "env.json"),
         "--host", "127.0.0.1",
         "--port", "0",

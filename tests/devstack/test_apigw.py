@@ -1,6 +1,9 @@
 """devstack.apigw's API over HTTP, on the fixture template in fixtures/: SAM CLI's local API Gateway, with functions
 run as processes."""
 
+import http.client
+import json
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -8,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.devstack.gateway import FIXTURES, FUNCTION_PYTHON, alive, start_gateway, stop_gateway
+from tests.devstack.gateway import FIXTURES, FUNCTION_PYTHON, REPO_ROOT, alive, start_gateway, stop_gateway
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -175,3 +178,177 @@ def test_given_busy_and_idle_workers_when_server_stops_then_no_worker_process_re
         assert time.monotonic() < deadline, f"worker processes left behind: {survivors}"
         time.sleep(0.05)
     sleeping.shutdown(wait=True)
+
+
+# API Gateway's quotas for a Regional REST API, and how it routes slashes: answered by the gateway, before any function.
+MAX_URL_CHARACTERS = 10240
+MAX_HEADER_BYTES = 10240
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+TEMPLATE_REQUEST_TOO_LARGE = {"title": "Request too large", "status": 413}
+
+
+def raw_request(gateway, request_bytes: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (no client between to refuse them); the status, headers and body answered."""
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request_bytes)
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response.status, dict(response.getheaders()), response.read()
+
+
+def test_given_body_of_exactly_10_mib_when_posted_then_the_function_receives_all_of_it(gateway):
+    response = requests.post(f"{gateway.url}/upload", data=b"a" * MAX_PAYLOAD_BYTES, timeout=60)
+
+    assert response.status_code == 200
+    assert response.json() == {"received": MAX_PAYLOAD_BYTES}
+
+
+@pytest.mark.parametrize("path", ["/upload", "/nowhere"])
+def test_given_body_one_byte_over_10_mib_when_posted_then_413_from_template_before_routing(gateway, path):
+    response = requests.post(f"{gateway.url}{path}", data=b"a" * (MAX_PAYLOAD_BYTES + 1), timeout=60)
+
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert response.json() == TEMPLATE_REQUEST_TOO_LARGE
+
+
+def test_given_chunked_body_over_10_mib_when_posted_then_413_from_template(gateway):
+    def chunks():  # no Content-Length: requests sends a generator chunked
+        for _ in range(11):
+            yield b"a" * (1024 * 1024)
+
+    response = requests.post(f"{gateway.url}/upload", data=chunks(), timeout=60)
+
+    assert response.status_code == 413
+    assert response.json() == TEMPLATE_REQUEST_TOO_LARGE
+    assert gateway.get("/items/1").status_code == 203  # the connection's leftovers did not upset the server
+
+
+def test_given_url_at_and_over_10240_characters_when_called_then_only_the_longer_is_refused_with_414(gateway):
+    query = "/items/1?q="
+
+    at_quota = gateway.get(query + "a" * (MAX_URL_CHARACTERS - len(query)))
+    over_quota = gateway.get(query + "a" * (MAX_URL_CHARACTERS - len(query) + 1))
+
+    assert at_quota.status_code == 203
+    assert over_quota.status_code == 414  # no type of its own: DEFAULT_4XX's body, which sets no status code
+    assert over_quota.json() == {"title": "Rejected", "type": "DEFAULT_4XX"}
+
+
+def test_given_request_line_over_64_kib_when_sent_then_same_414_json_not_the_dev_server_html(gateway):
+    status, headers, body = raw_request(gateway, b"GET /items/1?q=" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    assert status == 414
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"title": "Rejected", "type": "DEFAULT_4XX"}
+
+
+def test_given_headers_at_and_over_10240_bytes_when_called_then_only_the_larger_get_413_from_template(gateway):
+    def send(pad: str) -> tuple[int, dict[str, str], bytes]:
+        head = f"Host: x\r\nConnection: close\r\nX-Pad: {pad}\r\n"
+        return raw_request(gateway, f"GET /items/1 HTTP/1.1\r\n{head}\r\n".encode())
+
+    # Every header counts as "Name: value\r\n": the pad brings the total to the quota, then one byte past it.
+    pad = "a" * (MAX_HEADER_BYTES - len("Host: x\r\nConnection: close\r\nX-Pad: \r\n"))
+
+    at_quota, over_quota = send(pad), send(pad + "a")
+
+    assert at_quota[0] == 203
+    assert over_quota[0] == 413
+    assert over_quota[1]["Content-Type"] == PROBLEM_JSON
+    assert json.loads(over_quota[2]) == TEMPLATE_REQUEST_TOO_LARGE
+
+
+def test_given_header_line_over_64_kib_when_sent_then_413_json_not_the_dev_server_html(gateway):
+    status, headers, body = raw_request(
+        gateway, b"GET /items/1 HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 70000 + b"\r\n\r\n"
+    )
+
+    assert status == 413
+    assert headers["Content-Type"] == PROBLEM_JSON
+    assert json.loads(body) == TEMPLATE_REQUEST_TOO_LARGE
+
+
+@pytest.mark.parametrize(
+    ("path", "event_path"),
+    [
+        (
+            "/items/42/",
+            "/items/42/",
+        ),  # routed as /items/42; the function sees the slash (Powertools' REST router ignores it)
+        ("//items/42", "/items/42"),  # leading slashes merged
+        ("///items/42/", "/items/42/"),
+    ],
+)
+def test_given_trailing_or_leading_extra_slashes_when_called_then_routed_as_api_gateway_does(gateway, path, event_path):
+    status, _, body = raw_request(gateway, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+
+    assert status == 203
+    event = json.loads(body)["event"]
+    assert (event["path"], event["resource"], event["pathParameters"]) == (
+        event_path,
+        "/items/{item_id}",
+        {"item_id": "42"},
+    )
+
+
+@pytest.mark.parametrize("path", ["/items//42", "/items/42//"])
+def test_given_empty_segment_inside_path_when_called_then_no_route_rather_than_a_redirect(gateway, path):
+    status, headers, body = raw_request(
+        gateway, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+
+    assert status == 404  # Werkzeug answered 308 to the merged path
+    assert "Location" not in headers
+    assert json.loads(body) == {"title": "No such route"}
+
+
+@pytest.fixture(scope="module")
+def shop_gateway(tmp_path_factory):
+    """devstack.apigw on the shop's own template.yaml: its GatewayResponses, no function called."""
+    started = start_gateway(tmp_path_factory.mktemp("shop-apigw"), REPO_ROOT / "template.yaml")
+    yield started
+    stop_gateway(started)
+
+
+def shop_problem(slug: str, title: str, status: int, detail: str) -> dict[str, object]:
+    return {"type": f"urn:shop:problem:{slug}", "title": title, "status": status, "detail": detail}
+
+
+SHOP_TOO_LARGE = shop_problem(
+    "request-too-large", "Request too large", 413, "the request exceeds the size API Gateway accepts"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "problem"),
+    [
+        ("POST", "/products", {"data": b"a" * (MAX_PAYLOAD_BYTES + 1)}, 413, SHOP_TOO_LARGE),
+        ("GET", "/products", {"headers": {"X-Pad": "a" * MAX_HEADER_BYTES}}, 413, SHOP_TOO_LARGE),
+        # DEFAULT_4XX sets StatusCode 400: API Gateway gives it to every 4XX that falls back to it, 414 included.
+        (
+            "GET",
+            "/products?q=" + "a" * MAX_URL_CHARACTERS,
+            {},
+            400,
+            shop_problem("bad-request", "Bad request", 400, "the gateway rejected the request"),
+        ),
+        (
+            "GET",
+            "/products//1",
+            {},
+            404,
+            shop_problem("route-not-found", "No such route", 404, "no route matches this method and path"),
+        ),
+    ],
+    ids=["body", "headers", "url", "empty-segment"],
+)
+def test_given_shop_template_when_a_quota_is_passed_then_its_gateway_response_as_problem_json(
+    shop_gateway, method, path, kwargs, status, problem
+):
+    response = requests.request(method, f"{shop_gateway.url}{path}", timeout=60, **kwargs)
+
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert response.json() == problem

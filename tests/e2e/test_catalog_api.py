@@ -1,5 +1,6 @@
 """The catalog contract over HTTP, through API Gateway emulation, the authorizer and the functions."""
 
+import json
 import uuid
 
 import pytest
@@ -193,9 +194,22 @@ def test_given_bad_list_query_then_422(stack, params):
     assert_problem(requests.get(f"{stack.url}/products", params=params, timeout=30), 422)
 
 
-def test_given_unknown_product_then_404_and_malformed_id_then_422(stack):
-    assert_problem(requests.get(f"{stack.url}/products/{UNKNOWN_ID}", timeout=30), 404)
-    assert_problem(requests.get(f"{stack.url}/products/not-an-id", timeout=30), 422)
+def test_given_unknown_or_malformed_product_id_then_404_product_not_found(stack, admin):
+    for product_id in (UNKNOWN_ID, "not-an-id", UNKNOWN_ID[:-1]):
+        url = f"{stack.url}/products/{product_id}"
+        for response in (
+            requests.get(url, timeout=30),
+            requests.patch(url, json={"stock": 1}, headers=admin, timeout=30),
+            requests.delete(url, headers=admin, timeout=30),
+        ):
+            assert assert_problem(response, 404)["type"] == "urn:shop:problem:product-not-found"
+
+
+def test_given_uppercase_product_id_then_the_same_product(stack, admin, product):
+    url = f"{stack.url}/products/{product['id'].upper()}"
+    assert requests.get(url, timeout=30).json() == product
+    patched = requests.patch(url, json={"stock": 2}, headers={**admin, "If-Match": '"1"'}, timeout=30)
+    assert patched.status_code == 200 and patched.json()["id"] == product["id"]
 
 
 @pytest.mark.parametrize(
@@ -217,6 +231,94 @@ def test_given_body_that_is_not_utf8_when_creating_then_422_not_a_gateway_error(
         timeout=30,
     )
     assert_problem(response, 422)
+
+
+# Request bodies, as a hostile client sends them: a clear 4xx, and nothing stored.
+
+
+def products_in(stack, category: str) -> list[dict]:
+    return requests.get(f"{stack.url}/products", params={"category": category}, timeout=30).json()["items"]
+
+
+def test_given_product_body_that_is_not_utf8_when_creating_then_422_and_not_stored_as_replacement_characters(
+    stack, admin
+):
+    category = f"e2e-{uuid.uuid4().hex[:8]}"
+    body = b'{"name": "\xff\xfe", "category": "' + category.encode() + b'", "price_cents": 1, "stock": 1}'
+    response = requests.post(
+        f"{stack.url}/products", data=body, headers={**admin, "Content-Type": "application/json"}, timeout=30
+    )
+    assert [issue["type"] for issue in assert_problem(response, 422)["errors"]] == ["utf8_invalid"]
+    assert products_in(stack, category) == []
+
+
+def test_given_latin1_charset_when_creating_then_415_and_nothing_stored(stack, admin):
+    category = f"e2e-{uuid.uuid4().hex[:8]}"
+    body = '{"name": "Café", "category": "' + category + '", "price_cents": 1, "stock": 1}'
+    response = requests.post(
+        f"{stack.url}/products",
+        data=body.encode("iso-8859-1"),
+        headers={**admin, "Content-Type": "application/json; charset=iso-8859-1"},
+        timeout=30,
+    )
+    assert_problem(response, 415)
+    assert products_in(stack, category) == []
+
+
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "Application/JSON; Charset=UTF-8"])
+def test_given_json_media_type_in_upper_case_when_creating_then_201(stack, admin, content_type):
+    response = requests.post(
+        f"{stack.url}/products",
+        data=json.dumps({**PRODUCT, "name": "Café"}).encode(),
+        headers={**admin, "Content-Type": content_type},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Café"
+
+
+def test_given_10000_levels_of_nesting_on_every_catalog_write_then_422(stack, admin, product):
+    nested = '{"a":' * 10_000 + "1" + "}" * 10_000
+    url = f"{stack.url}/products"
+    headers = {**admin, "Content-Type": "application/json"}
+    for response in (
+        requests.post(url, data=nested, headers=headers, timeout=30),
+        requests.patch(f"{url}/{product['id']}", data=nested, headers=headers, timeout=30),
+    ):
+        assert [issue["type"] for issue in assert_problem(response, 422)["errors"]] == ["json_too_deep"]
+    assert requests.get(f"{url}/{product['id']}", timeout=30).json()["version"] == 1
+
+
+@pytest.mark.parametrize("field", ["price_cents", "stock"])
+def test_given_integer_of_4301_digits_when_creating_then_422_naming_the_field(stack, admin, field):
+    category = f"e2e-{uuid.uuid4().hex[:8]}"
+    fields = {"name": '"x"', "category": f'"{category}"', "stock": "1", "price_cents": "1", field: "1" + "0" * 4_300}
+    body = "{" + ", ".join(f'"{name}": {value}' for name, value in fields.items()) + "}"
+    response = requests.post(
+        f"{stack.url}/products", data=body, headers={**admin, "Content-Type": "application/json"}, timeout=30
+    )
+    assert [issue["loc"] for issue in assert_problem(response, 422)["errors"]] == [["body", field]]
+    assert products_in(stack, category) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "Kettle\u0000"), ("name", "\u202eelttek"), ("name", "\u001b[31mred"), ("brand", "zero\u200bwidth")],
+)
+def test_given_control_or_invisible_character_when_creating_then_422_naming_the_field(stack, admin, field, value):
+    category = f"e2e-{uuid.uuid4().hex[:8]}"
+    response = requests.post(
+        f"{stack.url}/products", json={**PRODUCT, "category": category, field: value}, headers=admin, timeout=30
+    )
+    assert [issue["loc"] for issue in assert_problem(response, 422)["errors"]] == [["body", field]]
+    assert products_in(stack, category) == []
+
+
+def test_given_over_long_if_match_when_patching_then_400(stack, admin, product):
+    url = f"{stack.url}/products/{product['id']}"
+    response = requests.patch(url, json={"stock": 1}, headers={**admin, "If-Match": '"' + "1" * 200 + '"'}, timeout=30)
+    assert assert_problem(response, 400)["type"] == "urn:shop:problem:invalid-precondition"
+    assert requests.get(url, timeout=30).json()["version"] == 1
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])

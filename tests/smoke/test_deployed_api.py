@@ -70,8 +70,8 @@ def test_given_unknown_product_id_when_fetched_then_404_problem(api_url):
     assert_problem(get(f"{api_url}/products/{uuid.uuid4()}"), 404, "product-not-found")
 
 
-def test_given_malformed_product_id_when_fetched_then_422_problem(api_url):
-    assert_problem(get(f"{api_url}/products/not-a-uuid"), 422)
+def test_given_malformed_product_id_when_fetched_then_404_problem(api_url):
+    assert_problem(get(f"{api_url}/products/not-a-uuid"), 404, "product-not-found")
 
 
 @pytest.mark.parametrize(

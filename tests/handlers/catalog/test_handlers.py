@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from pydantic import ValidationError
 
@@ -90,9 +92,30 @@ def test_given_unknown_id_when_getting_then_404(invoke):
     assert_problem(invoke("get_product", with_product(event("get_product"), UNKNOWN_ID)), 404)
 
 
-@pytest.mark.parametrize("product_id", ["abc", "x" * 3000, "0B4C7A1E-3F6D-4A5B-9C8D-112233445566"])
-def test_given_malformed_id_when_getting_then_422(invoke, product_id):
-    assert_problem(invoke("get_product", with_product(event("get_product"), product_id)), 422)
+# An id that cannot be a product id names no product: 404, as an unknown one (and the same problem type).
+MALFORMED_IDS = [
+    "abc",
+    "x" * 3000,
+    "0b4c7a1e-3f6d-4a5b-9c8d-11223344556",  # one digit short
+    "0b4c7a1e-3f6d-1a5b-9c8d-112233445566",  # a version-1 UUID: products have UUID4s
+    "0b4c7a1e-3f6d-4a5b-9c8d-112233445566\n",
+]
+
+
+@pytest.mark.parametrize("product_id", MALFORMED_IDS)
+@pytest.mark.parametrize("name", ["get_product", "update_product", "delete_product"])
+def test_given_malformed_id_when_getting_patching_or_deleting_then_404_product_not_found(invoke, name, product_id):
+    assert_problem(invoke(name, with_product(event(name), product_id)), 404, "product-not-found")
+
+
+def test_given_uppercase_id_when_getting_patching_and_deleting_then_the_same_product(invoke, created):
+    upper = created["id"].upper()
+    fetched = invoke("get_product", with_product(event("get_product"), upper))
+    assert fetched["statusCode"] == 200 and body_of(fetched) == created
+    patched = invoke("update_product", with_product(event("update_product"), upper))
+    assert patched["statusCode"] == 200 and body_of(patched)["id"] == created["id"]
+    assert invoke("delete_product", with_product(event("delete_product"), upper))["statusCode"] == 204
+    assert_problem(invoke("get_product", with_product(event("get_product"), created["id"])), 404)
 
 
 def test_given_current_if_match_when_patching_then_200_and_version_increments(invoke, created):
@@ -139,6 +162,15 @@ def test_given_malformed_if_match_when_patching_then_400(invoke, created):
     patch["headers"]["If-Match"] = "W/nonsense"
     patch["multiValueHeaders"]["If-Match"] = ["W/nonsense"]
     assert_problem(invoke("update_product", patch), 400)
+
+
+@pytest.mark.parametrize("if_match", ['"' + "1" * 200 + '"', "x" * 101, '"1", ' * 30])
+def test_given_over_long_if_match_when_patching_then_400_invalid_precondition_and_unchanged(invoke, created, if_match):
+    patch = with_product(event("update_product"), created["id"])
+    patch["headers"]["If-Match"] = if_match
+    patch["multiValueHeaders"]["If-Match"] = [if_match]
+    assert_problem(invoke("update_product", patch), 400, "invalid-precondition")
+    assert body_of(invoke("get_product", with_product(event("get_product"), created["id"])))["version"] == 1
 
 
 def test_given_unknown_id_when_patching_then_404(invoke):
@@ -262,3 +294,179 @@ def test_given_refused_or_failed_catalog_changes_then_nothing_counted(invoke, cr
     assert_problem(invoke("delete_product", with_product(event("delete_product"), UNKNOWN_ID)), 404)
     metrics = published()
     assert [metric.name for metric in metrics if metric.name.startswith("Products")] == []
+
+
+# Request bodies: one reader for every route, within limits, UTF-8 only; nothing is stored from a refused body.
+
+
+def nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def with_content_type(evt, content_type):
+    return {
+        **evt,
+        "headers": {**evt["headers"], "Content-Type": content_type},
+        "multiValueHeaders": {**evt["multiValueHeaders"], "Content-Type": [content_type]},
+    }
+
+
+def nothing_stored(invoke):
+    return body_of(invoke("list_products", with_query(event("list_products"), None)))["items"] == []
+
+
+@pytest.mark.parametrize("depth", [33, 9_960, 10_000, 100_000])
+def test_given_deeply_nested_body_when_creating_then_422_json_too_deep_and_nothing_stored(invoke, depth):
+    problem = assert_problem(invoke("create_product", event("create_product", body=nested(depth))), 422)
+    assert problem["type"] == "urn:shop:problem:validation-failed"
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [(["body"], "json_too_deep")]
+    assert nothing_stored(invoke)
+
+
+def test_given_deeply_nested_body_when_patching_then_422_and_unchanged(invoke, created):
+    patch = with_product(event("update_product", body=nested(10_000)), created["id"])
+    assert_problem(invoke("update_product", patch), 422, "validation-failed")
+    assert body_of(invoke("get_product", with_product(event("get_product"), created["id"])))["version"] == 1
+
+
+def test_given_brackets_inside_strings_when_creating_then_they_do_not_count_as_nesting(invoke):
+    body = {"name": "[[[{{{" * 30, "description": '"\\[' * 100, "category": "qa", "price_cents": 1, "stock": 1}
+    response = invoke("create_product", event("create_product", body=body))
+    assert response["statusCode"] == 201, response
+    assert body_of(response)["name"] == body["name"] and body_of(response)["description"] == body["description"]
+
+
+@pytest.mark.parametrize("field", ["price_cents", "stock"])
+@pytest.mark.parametrize("digits", [65, 4_301, 100_000])
+def test_given_integer_with_too_many_digits_when_creating_then_422_naming_the_field(invoke, field, digits):
+    body = '{"name":"x","category":"qa","stock":1,"price_cents":1}'.replace(
+        f'"{field}":1', f'"{field}":' + "9" * digits
+    )
+    problem = assert_problem(invoke("create_product", event("create_product", body=body)), 422, "validation-failed")
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [(["body", field], "int_too_long")]
+    assert nothing_stored(invoke)
+
+
+def test_given_negative_integer_with_too_many_digits_when_patching_then_422_naming_the_field(invoke, created):
+    patch = with_product(event("update_product", body='{"stock": -' + "1" * 4_301 + "}"), created["id"])
+    problem = assert_problem(invoke("update_product", patch), 422, "validation-failed")
+    assert [issue["loc"] for issue in problem["errors"]] == [["body", "stock"]]
+
+
+def test_given_long_integer_within_the_digit_limit_when_creating_then_422_out_of_range(invoke):
+    body = '{"name":"x","category":"qa","stock":1,"price_cents":' + "9" * 64 + "}"
+    problem = assert_problem(invoke("create_product", event("create_product", body=body)), 422, "validation-failed")
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [
+        (["body", "price_cents"], "less_than_equal")
+    ]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "APPLICATION/JSON",
+        "Application/Json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        'application/json; charset="utf-8"',
+        "APPLICATION/JSON; CHARSET=UTF-8",
+    ],
+)
+def test_given_json_media_type_in_any_case_when_creating_then_201(invoke, content_type):
+    response = invoke("create_product", with_content_type(event("create_product"), content_type))
+    assert response["statusCode"] == 201, response
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=iso-8859-1", "application/json; charset=utf-16", "APPLICATION/JSON; charset=latin1"],
+)
+def test_given_charset_other_than_utf8_when_creating_then_415_and_nothing_stored(invoke, content_type):
+    # What the gateway hands on for `Caf\xe9` sent as Latin-1: the byte that is not UTF-8 is already U+FFFD.
+    body = '{"name": "Caf\ufffd", "category": "qa", "price_cents": 1, "stock": 1}'
+    problem = assert_problem(
+        invoke("create_product", with_content_type(event("create_product", body=body), content_type)), 415
+    )
+    assert "charset" in problem["detail"]
+    assert nothing_stored(invoke)
+
+
+def test_given_body_that_was_not_utf8_when_creating_then_422_and_nothing_stored(invoke):
+    # API Gateway hands a text body on with U+FFFD in place of each byte that is not UTF-8.
+    body = '{"name": "\ufffd\ufffd", "category": "qa", "price_cents": 1, "stock": 1}'
+    problem = assert_problem(invoke("create_product", event("create_product", body=body)), 422, "validation-failed")
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [(["body"], "utf8_invalid")]
+    assert nothing_stored(invoke)
+
+
+def test_given_escaped_replacement_character_when_creating_then_kept_as_sent(invoke):
+    body = '{"name": "Caf\\ufffd", "category": "qa", "price_cents": 1, "stock": 1}'
+    response = invoke("create_product", event("create_product", body=body))
+    assert response["statusCode"] == 201 and body_of(response)["name"] == "Caf\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (base64.b64encode(b'{"name": "Caf\xe9", "category": "qa", "price_cents": 1, "stock": 1}').decode(), 422),
+        ("not base64!", 422),
+        (base64.b64encode('{"name": "Café", "category": "qa", "price_cents": 1, "stock": 1}'.encode()).decode(), 201),
+    ],
+)
+def test_given_base64_encoded_body_when_creating_then_read_as_utf8_only(invoke, raw, status):
+    response = invoke("create_product", event("create_product", body=raw, isBase64Encoded=True))
+    assert response["statusCode"] == status, response
+    if status == 201:
+        assert body_of(response)["name"] == "Café"
+    else:
+        assert_problem(response, 422, "validation-failed")
+
+
+# Free text: one rule for every field (shop.common.types): no control, format or invisible characters.
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "loc"),
+    [
+        ("name", "Kettle\x00", ["body", "name"]),
+        ("name", "\u202eelttek", ["body", "name"]),
+        ("name", "\x1b[31mred\x1b[0m", ["body", "name"]),
+        ("name", "zero\u200bwidth", ["body", "name"]),
+        ("name", "\x1fstripped?", ["body", "name"]),
+        ("name", "bom\ufeff", ["body", "name"]),
+        ("name", "line\u2028separator", ["body", "name"]),
+        ("brand", "\u2066isolate\u2069", ["body", "brand"]),
+        ("category", "next\x85line", ["body", "category"]),
+        ("description", "bell\x07", ["body", "description"]),
+        ("description", "\u202dforce", ["body", "description"]),
+        ("tags", ["ok", "soft\xadhyphen"], ["body", "tags", 1]),
+    ],
+)
+def test_given_control_or_invisible_character_in_text_when_creating_then_422_naming_the_field(
+    invoke, field, value, loc
+):
+    body = {"name": "Kettle", "category": "kitchen", "price_cents": 1, "stock": 1, field: value}
+    problem = assert_problem(invoke("create_product", event("create_product", body=body)), 422, "validation-failed")
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [(loc, "text_character")]
+    assert "U+" in problem["errors"][0]["msg"]
+    assert nothing_stored(invoke)
+
+
+def test_given_control_character_when_patching_then_422_and_unchanged(invoke, created):
+    patch = with_product(event("update_product", body={"name": "Ket\x00tle"}), created["id"])
+    problem = assert_problem(invoke("update_product", patch), 422, "validation-failed")
+    assert [issue["loc"] for issue in problem["errors"]] == [["body", "name"]]
+    assert body_of(invoke("get_product", with_product(event("get_product"), created["id"])))["version"] == 1
+
+
+def test_given_joiners_emoji_and_multiline_description_when_creating_then_kept(invoke):
+    body = {
+        "name": "می\u200cخواهم 👩\u200d💻",  # ZWNJ in Persian, ZWJ in an emoji sequence
+        "description": "Line one\n\tLine two\r\nLine three",
+        "category": "kitchen",
+        "price_cents": 1,
+        "stock": 1,
+    }
+    response = invoke("create_product", event("create_product", body=body))
+    assert response["statusCode"] == 201, response
+    assert {k: body_of(response)[k] for k in ("name", "description")} == {k: body[k] for k in ("name", "description")}

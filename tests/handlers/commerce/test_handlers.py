@@ -193,9 +193,45 @@ def test_given_invalid_quantity_when_putting_line_then_422(invoke, new_product, 
     assert_problem(invoke("put_cart_item", with_body(at("put_cart_item", product_id=product["id"]), body)), 422)
 
 
-def test_given_malformed_product_id_when_putting_or_deleting_line_then_422(invoke):
-    assert_problem(invoke("put_cart_item", at("put_cart_item", product_id="nope")), 422)
-    assert_problem(invoke("delete_cart_item", at("delete_cart_item", product_id="nope")), 422)
+def test_given_malformed_product_id_when_putting_or_deleting_line_then_404_product_not_found(invoke):
+    assert_problem(invoke("put_cart_item", at("put_cart_item", product_id="nope")), 404, "product-not-found")
+    assert_problem(invoke("delete_cart_item", at("delete_cart_item", product_id="nope")), 404, "product-not-found")
+    assert body_of(invoke("get_cart", at("get_cart")))["items"] == []
+
+
+def test_given_uppercase_product_id_when_putting_and_deleting_line_then_the_canonical_product(invoke, new_product):
+    product = new_product()
+    upper = product["id"].upper()
+    put = invoke("put_cart_item", with_body(at("put_cart_item", product_id=upper), {"quantity": 2}))
+    assert put["statusCode"] == 200, put
+    assert [(line["product_id"], line["quantity"]) for line in body_of(put)["items"]] == [(product["id"], 2)]
+    again = invoke("put_cart_item", with_body(at("put_cart_item", product_id=product["id"]), {"quantity": 3}))
+    assert [(line["product_id"], line["quantity"]) for line in body_of(again)["items"]] == [(product["id"], 3)]
+    removed = invoke("delete_cart_item", at("delete_cart_item", product_id=upper))
+    assert removed["statusCode"] == 200 and body_of(removed)["items"] == []
+
+
+@pytest.mark.parametrize("depth", [33, 10_000])
+def test_given_deeply_nested_body_when_putting_line_then_422_and_cart_unchanged(invoke, new_product, depth):
+    body = '{"quantity":' * depth + "1" + "}" * depth
+    evt = with_body(at("put_cart_item", product_id=new_product()["id"]), body)
+    problem = assert_problem(invoke("put_cart_item", evt), 422, "validation-failed")
+    assert [issue["type"] for issue in problem["errors"]] == ["json_too_deep"]
+    assert body_of(invoke("get_cart", at("get_cart")))["items"] == []
+
+
+def test_given_quantity_with_4301_digits_when_putting_line_then_422_naming_it(invoke, new_product):
+    evt = with_body(at("put_cart_item", product_id=new_product()["id"]), '{"quantity": 1' + "0" * 4_300 + "}")
+    problem = assert_problem(invoke("put_cart_item", evt), 422, "validation-failed")
+    assert [(issue["loc"], issue["type"]) for issue in problem["errors"]] == [(["body", "quantity"], "int_too_long")]
+
+
+def test_given_uppercase_json_media_type_when_putting_line_then_200(invoke, new_product):
+    evt = with_headers(
+        with_body(at("put_cart_item", product_id=new_product()["id"]), {"quantity": 1}),
+        **{"Content-Type": "APPLICATION/JSON; Charset=UTF-8"},
+    )
+    assert invoke("put_cart_item", evt)["statusCode"] == 200
 
 
 def test_given_non_json_body_when_putting_line_then_415(invoke, new_product):
@@ -304,6 +340,45 @@ def test_given_invalid_address_when_checking_out_then_422(invoke, new_product, a
     assert_problem(checkout(invoke, address=address), 422, "validation-failed")
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "\x00"),
+        ("name", "Ada\u202e"),
+        ("line1", "1 Main St\x1b[2J"),
+        ("line2", "\u200bFlat 2"),
+        ("city", "Lon\ndon"),
+        ("postal_code", "N1\u2066"),
+        ("country", "XX"),
+        ("country", "EU"),
+        ("country", "ZZ"),
+    ],
+)
+def test_given_control_character_or_unknown_country_in_address_when_checking_out_then_422_naming_it_and_no_order(
+    invoke, new_product, add, field, value
+):
+    add(new_product()["id"], 1)
+    problem = assert_problem(checkout(invoke, address={**ADDRESS, field: value}), 422, "validation-failed")
+    assert [issue["loc"] for issue in problem["errors"]] == [["body", "shipping_address", field]]
+    assert body_of(invoke("list_orders", at("list_orders")))["items"] == []
+    assert len(body_of(invoke("get_cart", at("get_cart")))["items"]) == 1
+
+
+@pytest.mark.parametrize("country", ["GB", "AX", "CW", "SS", "US"])
+def test_given_iso_3166_country_when_checking_out_then_201(invoke, new_product, add, country):
+    add(new_product()["id"], 1)
+    response = checkout(invoke, address={**ADDRESS, "country": country})
+    assert response["statusCode"] == 201 and body_of(response)["shipping_address"]["country"] == country
+
+
+def test_given_deeply_nested_or_long_integer_body_when_checking_out_then_422_and_no_order(invoke, new_product, add):
+    add(new_product()["id"], 1)
+    for body in ('{"shipping_address":' * 10_000 + "1" + "}" * 10_000, '{"shipping_address": 1' + "0" * 4_300 + "}"):
+        evt = with_headers(with_body(at("create_order"), body), **{"Idempotency-Key": "key-1"})
+        assert_problem(invoke("create_order", evt), 422, "validation-failed")
+    assert body_of(invoke("list_orders", at("list_orders")))["items"] == []
+
+
 def test_given_short_line_when_checking_out_then_409_naming_it_and_nothing_changes(invoke, new_product, add):
     plenty, scarce = new_product(stock=10), new_product(name="Scarce", stock=1)
     add(plenty["id"], 2)
@@ -331,9 +406,29 @@ def test_given_order_then_owner_and_admin_read_it_and_another_customer_gets_404(
     assert_problem(invoke("get_order", at("get_order", "customer-2", order_id=placed["id"])), 404, "order-not-found")
 
 
-def test_given_unknown_or_malformed_order_id_then_404_or_422(invoke):
-    assert_problem(invoke("get_order", at("get_order", order_id=UNKNOWN_ID)), 404, "order-not-found")
-    assert_problem(invoke("get_order", at("get_order", order_id="nope")), 422)
+@pytest.mark.parametrize("order_id", [UNKNOWN_ID, "nope", "x" * 3000, UNKNOWN_ID[:-1]])
+def test_given_unknown_or_malformed_order_id_then_404_order_not_found(invoke, order_id):
+    assert_problem(invoke("get_order", at("get_order", order_id=order_id)), 404, "order-not-found")
+    assert_problem(invoke("cancel_order", at("cancel_order", order_id=order_id)), 404, "order-not-found")
+    assert_problem(invoke("update_order_status", status_update(order_id, "SHIPPED")), 404, "order-not-found")
+
+
+def test_given_uppercase_order_id_when_reading_shipping_and_cancelling_then_the_same_order(invoke, order):
+    placed, _ = order
+    upper = placed["id"].upper()
+    assert body_of(invoke("get_order", at("get_order", order_id=upper))) == placed
+    cancelled = invoke("cancel_order", at("cancel_order", order_id=upper))
+    assert cancelled["statusCode"] == 200 and body_of(cancelled)["id"] == placed["id"]
+    assert_problem(invoke("update_order_status", status_update(upper, "SHIPPED")), 409, "invalid-status-transition")
+
+
+def test_given_deeply_nested_body_when_updating_status_then_422_and_unchanged(invoke, order):
+    placed, _ = order
+    evt = with_body(
+        at("update_order_status", "admin-1", ("admin",), order_id=placed["id"]), "[" * 10_000 + "]" * 10_000
+    )
+    assert_problem(invoke("update_order_status", evt), 422, "validation-failed")
+    assert body_of(invoke("get_order", at("get_order", order_id=placed["id"])))["status"] == "PLACED"
 
 
 def test_given_orders_of_two_users_when_listing_then_own_only_newest_first_across_pages(invoke, new_product, add):

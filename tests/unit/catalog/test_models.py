@@ -74,3 +74,58 @@ def test_given_null_for_required_field_when_patching_then_rejected_by_name(field
 def test_given_null_for_optional_field_when_patching_then_it_is_a_change_to_clear():
     update = ProductUpdate.model_validate({"brand": None, "stock": 3})
     assert update.changes() == {"brand": None, "stock": 3}
+
+
+# One text rule for every free-text field: no control, format or invisible characters.
+
+REFUSED = [
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\u00ad",
+    "\u061c",
+    "\u200b",
+    "\u200e",
+    "\u202a",
+    "\u202e",
+    "\u2028",
+    "\u2029",
+    "\u2060",
+    "\u2066",
+    "\u2069",
+    "\ufeff",
+    "\U000e0041",
+    "\ud800",
+]
+
+
+@pytest.mark.parametrize("character", REFUSED)
+@pytest.mark.parametrize("field", ["name", "category", "brand", "description"])
+def test_given_control_or_invisible_character_in_text_then_refused_naming_the_field(field, character):
+    with pytest.raises(ValidationError) as refused:
+        ProductCreate.model_validate({**VALID, field: f"a{character}b"})
+    assert [(issue["loc"], issue["type"]) for issue in refused.value.errors()] == [((field,), "text_character")]
+    assert f"U+{ord(character):04X}" in refused.value.errors()[0]["msg"]
+
+
+@pytest.mark.parametrize("character", ["\t", "\n", "\r"])
+def test_given_tab_or_line_break_then_only_multi_line_text_takes_it(character):
+    assert ProductCreate.model_validate({**VALID, "description": f"a{character}b"}).description == f"a{character}b"
+    with pytest.raises(ValidationError):
+        ProductCreate.model_validate({**VALID, "name": f"a{character}b"})
+    with pytest.raises(ValidationError):
+        ProductUpdate.model_validate({"tags": [f"a{character}b"]})
+
+
+@pytest.mark.parametrize("text", ["می\u200cخواهم", "👩\u200d💻", "Ünïcödé ✓ 漢字", "🏳️\u200d🌈"])
+def test_given_joiners_and_visible_text_then_accepted_as_is(text):
+    assert ProductCreate.model_validate({**VALID, "name": text}).name == text
+
+
+def test_given_control_character_at_either_end_then_refused_not_stripped():
+    for name in ("\x1cKettle", "Kettle\x1f", "\u2028Kettle"):
+        with pytest.raises(ValidationError):
+            ProductCreate.model_validate({**VALID, "name": name})

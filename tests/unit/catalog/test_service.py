@@ -1,6 +1,3 @@
-from datetime import UTC, datetime, timedelta
-from itertools import count
-
 import pytest
 
 from shop.catalog import service as products
@@ -15,13 +12,6 @@ KEY = b"service-tests-cursor-signing-key-0123456789"
 @pytest.fixture
 def store():
     return FakeProductStore()
-
-
-@pytest.fixture
-def clock():
-    ticks = count()
-    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    return lambda: start + timedelta(seconds=next(ticks))
 
 
 def new_product(store, clock, **fields):

@@ -1,8 +1,5 @@
 """Checkout tells of an order it placed, once, and never of one it only answered again."""
 
-from datetime import UTC, datetime, timedelta
-from itertools import count
-
 import pytest
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
@@ -12,21 +9,9 @@ from shop.commerce import carts
 from shop.commerce import checkout as checkouts
 from shop.commerce.errors import OutOfStock
 from shop.commerce.models import CheckoutRequest, ShippingAddress
-from tests.doubles.commerce import FakeCommerceStore, InMemoryIdempotencyStore
+from tests.doubles.commerce import InMemoryIdempotencyStore
 
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
-
-
-@pytest.fixture
-def store():
-    return FakeCommerceStore()
-
-
-@pytest.fixture
-def clock():
-    ticks = count()
-    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    return lambda: start + timedelta(seconds=next(ticks))
 
 
 @pytest.fixture

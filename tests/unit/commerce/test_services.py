@@ -1,8 +1,6 @@
 """Cart and order rules against in-memory stores, idempotency included."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from itertools import count
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -32,18 +30,6 @@ from tests.doubles.commerce import FakeCommerceStore, InMemoryIdempotencyStore
 KEY = b"service-tests-cursor-signing-key-0123456789"
 ADDRESS = ShippingAddress(name="Ada", line1="1 Main St", city="London", postal_code="N1", country="GB")
 OTHER_ADDRESS = ShippingAddress(name="Ada", line1="2 Main St", city="London", postal_code="N1", country="GB")
-
-
-@pytest.fixture
-def clock():
-    ticks = count()
-    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    return lambda: start + timedelta(seconds=next(ticks))
-
-
-@pytest.fixture
-def store():
-    return FakeCommerceStore()
 
 
 def new_product(store, clock, **fields):

@@ -13,18 +13,21 @@ from pydantic import (
     model_validator,
 )
 
-from shop.common.types import Currency, PriceCents, Uuid4
+from shop.catalog.errors import ProductNotFound
+from shop.common.types import MULTI_LINE, SINGLE_LINE, UUID4_PATTERN, Currency, PriceCents, Uuid4, id_in_path
 
 # Stock is an integer; strict so that 9.5, "9" and true are rejected.
 MAX_STOCK = 10**9
 
 ProductId = Uuid4
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=5000)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Brand = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# The {product_id} of a URL path. The pattern documents the form; the validator refuses anything else with 404.
+ProductPathId = Annotated[str, StringConstraints(pattern=UUID4_PATTERN), id_in_path(ProductNotFound)]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
+Description = Annotated[str, StringConstraints(max_length=5000), MULTI_LINE]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
+Brand = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
 Stock = Annotated[int, Field(strict=True, ge=0, le=MAX_STOCK)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SINGLE_LINE]
 Tags = Annotated[list[Tag], Field(max_length=20)]
 
 

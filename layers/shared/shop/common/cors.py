@@ -1,6 +1,7 @@
 """CORS for the web frontend: which origins may call the API, and what they may send and read.
 
-The origins are a list (CORS_ALLOWED_ORIGINS, comma-separated, from the stack's CorsAllowedOrigins parameter).
+The origins are a list (CORS_ALLOWED_ORIGINS, comma-separated, from the stack's CorsAllowedOrigins parameter),
+plus the storefront's own origin (WEB_ORIGIN, its CloudFront address; empty where there is none, as locally).
 Powertools matches the request's Origin against it and answers an origin outside it with no CORS headers at all,
 so the browser refuses to hand the response to that page.
 """
@@ -37,7 +38,7 @@ RESPONSE_HEADERS = ["ETag", "Location"]
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 # Each path of the API and the methods it serves (besides OPTIONS): what a preflight may allow.
-# tests/unit/test_infrastructure.py checks it against the template's Api events.
+# tests/unit/template/test_api_gateway.py checks it against the template's Api events.
 ROUTE_METHODS: dict[str, tuple[str, ...]] = {
     "/health": ("GET",),
     "/products": ("GET", "POST"),
@@ -54,6 +55,15 @@ ROUTE_METHODS: dict[str, tuple[str, ...]] = {
 
 class CorsSettings(EnvironmentSettings):
     allowed_origins: list[Origin] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")
+    web_origin: Origin | None = Field(default=None, validation_alias="WEB_ORIGIN")
+
+    @field_validator("web_origin", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # Browsers send host names lowercased; an empty value (no storefront, as locally) is none.
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -63,6 +73,11 @@ class CorsSettings(EnvironmentSettings):
             return [origin.strip().lower() for origin in value.split(",") if origin.strip()]
         return value
 
+    @property
+    def origins(self) -> list[str]:
+        """Every origin allowed: the storefront's, then the listed ones."""
+        return ([self.web_origin] if self.web_origin else []) + self.allowed_origins
+
 
 @cache
 def cors_settings() -> CorsSettings:
@@ -71,7 +86,7 @@ def cors_settings() -> CorsSettings:
 
 @cache
 def cors_config() -> CORSConfig:
-    first, *others = cors_settings().allowed_origins
+    first, *others = cors_settings().origins
     return CORSConfig(
         allow_origin=first,
         extra_origins=others,

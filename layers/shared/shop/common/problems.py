@@ -24,6 +24,7 @@ from shop.commerce.errors import (
     TooManyConflicts,
 )
 from shop.common.errors import Forbidden, InvalidCursor, ShopError, Unauthenticated, UnsupportedMediaType
+from shop.common.request_body import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH
 from shop.search.errors import InvalidSearch, SearchUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -115,11 +116,21 @@ def problem_response(
     )
 
 
+# What a problem status means wherever a route documents it; other statuses are described by their phrase.
+PROBLEM_DESCRIPTIONS = {
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not JSON in UTF-8: Content-Type must be application/json "
+    "(in any case) with no charset or charset=utf-8",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "A parameter, header or body field is not valid (each named in `errors`); "
+    f"or the body is not UTF-8, not JSON, nested deeper than {MAX_JSON_DEPTH} levels, or holds an integer of "
+    f"more than {MAX_INTEGER_DIGITS} digits",
+}
+
+
 def problem_docs(*statuses: int) -> dict[int, Any]:
     """OpenAPI `responses` entries for the problem answers a route can give (by HTTP status)."""
     return {
         int(status): {
-            "description": HTTPStatus(status).phrase,
+            "description": PROBLEM_DESCRIPTIONS.get(HTTPStatus(status), HTTPStatus(status).phrase),
             "content": {PROBLEM_JSON: {"model": Problem}},
         }
         for status in statuses

@@ -4,7 +4,8 @@ Errors become RFC 9457 problems through the one table in shop.common.problems.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -13,6 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 from shop.common.cors import cors_config
 from shop.common.errors import Forbidden, ShopError, UnsupportedMediaType
@@ -29,6 +33,7 @@ from shop.common.problems import (
     problem_response,
     problem_type_of,
 )
+from shop.common.request_body import JSON, header_of, read_json_body, require_json_body
 
 # OpenAPI security requirement of the routes behind the Lambda authorizer.
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -47,17 +52,6 @@ def _validation_issues(error: RequestValidationError) -> list[ValidationIssue]:
     ]
 
 
-def _header(event: Mapping[str, Any], name: str) -> str:
-    headers = event.get("headers") or {}
-    return str(next((value for key, value in headers.items() if key.lower() == name), None) or "")
-
-
-def _require_json_body(event: Mapping[str, Any]) -> None:
-    content_type = _header(event, "content-type").split(";")[0].strip().lower()
-    if event.get("body") and content_type not in ("", "application/json"):
-        raise UnsupportedMediaType(content_type)
-
-
 class JsonApiResolver(APIGatewayRestResolver):
     """Powertools' REST resolver, with the checks that must come before request validation.
 
@@ -72,26 +66,18 @@ class JsonApiResolver(APIGatewayRestResolver):
         self.required_group = required_group
         self.signed_in = signed_in
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        # Powertools' OpenAPI models are a large pydantic tree (tens of ms at every cold start) that only the
-        # schema uses, never a request: the security scheme that needs them is declared here, when asked for.
-        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-
-        self.openapi_config.security_schemes = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
-        return super().get_openapi_schema(*args, **kwargs)
-
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             if self.required_group is not None and self.required_group not in principal_of(event).groups:
                 raise Forbidden(self.required_group)
             if self.signed_in:
                 principal_of(event)  # 401 before validation: an anonymous caller learns nothing either
-            _require_json_body(event)
+            event = require_json_body(event)
         except ShopError as error:
             problem = problem_of(problem_type_of(error), str(error))
             # Answered before Powertools runs, so its CORS headers are added here: without them the browser
             # hides the problem from the page and the frontend sees only a network error.
-            headers = {"Content-Type": PROBLEM_JSON, **cors_config().to_dict(_header(event, "origin") or None)}
+            headers = {"Content-Type": PROBLEM_JSON, **cors_config().to_dict(header_of(event, "origin") or None)}
             answer: dict[str, Any] = {
                 "statusCode": problem.status,
                 "multiValueHeaders": {name: [value] for name, value in headers.items()},
@@ -105,13 +91,40 @@ class JsonApiResolver(APIGatewayRestResolver):
         multi_value_headers["Vary"] = ["Origin"]
         return answer
 
+    def get_openapi_schema(self, **kwargs: Any) -> "OpenAPI":
+        """Powertools' document without the 422 it adds to every route: its HTTPValidationError shape is never
+        answered here (validation errors are problems), and a route that can answer 422 declares it."""
+        # Powertools' OpenAPI models are a large pydantic tree (tens of ms at every cold start) that only the
+        # schema uses, never a request: the security scheme that needs them is declared here, when asked for.
+        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+        self.openapi_config.security_schemes = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in (schema.paths or {}).values():
+            for method in ("get", "put", "post", "delete", "patch"):
+                operation = getattr(path_item, method)
+                responses = operation.responses if operation is not None else None
+                if responses and _is_powertools_validation_error(responses.get(HTTPStatus.UNPROCESSABLE_ENTITY)):
+                    del responses[HTTPStatus.UNPROCESSABLE_ENTITY]
+        return schema
+
+
+def _is_powertools_validation_error(response: Any) -> bool:
+    content = getattr(response, "content", None) or {}
+    media = content.get(JSON)
+    return media is not None and str(getattr(media.schema_, "ref", "")).endswith("/HTTPValidationError")
+
 
 def create_resolver(required_group: str | None = None, signed_in: bool = False) -> APIGatewayRestResolver:
     """The resolver every API function declares its one route on; `required_group` guards the route,
     `signed_in` requires a verified caller of any group."""
     # CORS headers on every answer, for the allowed origins only (the preflight is CorsPreflightFunction's).
     app = JsonApiResolver(
-        required_group=required_group, signed_in=signed_in, enable_validation=True, cors=cors_config()
+        required_group=required_group,
+        signed_in=signed_in,
+        enable_validation=True,
+        cors=cors_config(),
+        json_body_deserializer=read_json_body,
     )
     app.configure_openapi(title="Shop API")  # its security scheme: JsonApiResolver.get_openapi_schema
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from shop.common.settings import TokenSettings, token_settings
+from shop.common.settings import TokenSettings
 
 ALGORITHMS = ["RS256"]
 GROUPS_CLAIM = "cognito:groups"
@@ -41,8 +41,7 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def verify_token(token: str, settings: TokenSettings | None = None) -> VerifiedIdentity:
-    settings = settings or token_settings()
+def verify_token(token: str, settings: TokenSettings) -> VerifiedIdentity:
     try:
         signing_key = jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)
     except jwt.PyJWKClientConnectionError:

@@ -19,13 +19,14 @@ import yaml
 
 from devstack.template import load_template
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 PIPELINE = load_template(REPO_ROOT / "pipeline.yaml")
 RESOURCES: dict[str, dict[str, Any]] = PIPELINE["Resources"]
 SAMCONFIG = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 
 KEY_ARN = {"Fn::GetAtt": ["ArtifactKey", "Arn"]}
+ACCOUNT = "123456789012"
 STAGES = ["Source", "Build", "DeployStaging", "IntegrationTest", "Approval", "DeployProd"]
 # Stage -> (CodeBuild project, buildspec, input artifact)
 CODEBUILD_STAGES = {
@@ -163,7 +164,10 @@ def test_given_build_stage_then_it_outputs_what_the_deploys_read():
     assert action["OutputArtifacts"] == [{"Name": "BuildOutput"}]
     files = buildspec("buildspec.yml")["artifacts"]["files"]
     assert {"packaged.yaml", "samconfig.toml", "buildspec-deploy.yml", "requirements-sam.txt"} <= set(files)
-    assert all((REPO_ROOT / name).is_file() for name in files if name != "packaged.yaml")
+    # The storefront's build and the script that publishes it after each deploy.
+    assert {"frontend/dist/**/*", "scripts/publish_web.py"} <= set(files)
+    built = {"packaged.yaml", "frontend/dist/**/*"}
+    assert all((REPO_ROOT / name).is_file() for name in files if name not in built)
 
 
 def test_given_approval_stage_then_manual_with_the_topic_when_an_email_is_given():
@@ -268,8 +272,9 @@ def test_given_deploy_role_then_it_touches_its_own_stack_and_passes_its_own_clou
         f"arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/${{{stack_parameter}}}/*"
     )
     cloudformation = [s for s in statements if any(a.startswith("cloudformation:") for a in listed(s["Action"]))]
-    assert {sub(s["Resource"]) for s in cloudformation} == {
+    assert {sub(r) for s in cloudformation for r in listed(s["Resource"])} == {
         stack_arn,
+        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:aws:transform/LanguageExtensions",
         "arn:${AWS::Partition}:cloudformation:${AWS::Region}:aws:transform/Serverless-2016-10-31",
     }
     (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
@@ -335,15 +340,59 @@ def app_template_services() -> set[str]:
     return services
 
 
-def test_given_the_app_template_then_the_cloudformation_roles_cover_every_service_it_uses():
-    stack_policy = [s for o, s in policy_statements() if o == "StackResourcesPolicy" and s["Effect"] == "Allow"]
-    granted = {action.split(":")[0] for s in stack_policy for action in listed(s["Action"])} | {"iam"}
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_the_app_template_then_the_cloudformation_roles_cover_every_service_it_uses(env):
+    _, _, cloudformation_role, _ = DEPLOYS[env]
+    owners = ("StackResourcesPolicy", cloudformation_role)
+    allowed = [s for o, s in policy_statements() if o in owners and s["Effect"] == "Allow"]
+    granted = {action.split(":")[0] for s in allowed for action in listed(s["Action"])}
     missing = app_template_services() - granted
     assert not missing, f"template.yaml uses {sorted(missing)}: add them to StackResourcesPolicy in pipeline.yaml"
 
 
-def sam_managed_policies(template: dict[str, Any]) -> set[str]:
-    """The AWS managed policies SAM attaches to the template's function roles."""
+def test_given_cloudfront_then_the_stack_policy_holds_it_to_this_account():
+    wanted = ("StackResourcesPolicy", "StackCloudFront")
+    (statement,) = [s for o, s in policy_statements() if (o, s.get("Sid")) == wanted]
+    assert statement["Action"] == "cloudfront:*"
+    assert sub(statement["Resource"]) == "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:*"
+
+
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_cloudformation_role_then_buckets_only_named_after_its_stack_and_never_their_objects(env):
+    _, _, cloudformation_role, stack_parameter = DEPLOYS[env]
+    (statement,) = [s for s in role_statements(cloudformation_role) if "s3:CreateBucket" in listed(s["Action"])]
+    assert sub(statement["Resource"]) == f"arn:${{AWS::Partition}}:s3:::${{{stack_parameter}}}-*"
+    assert not [a for a in listed(statement["Action"]) if "Object" in a]
+
+
+@pytest.mark.parametrize("env", DEPLOYS)
+def test_given_deploy_role_then_it_publishes_only_into_its_stacks_web_bucket_and_distribution(env):
+    _, deploy_role, _, stack_parameter = DEPLOYS[env]
+    statements = role_statements(deploy_role)
+    (put,) = [s for s in statements if s["Action"] == "s3:PutObject" and "webbucket" in sub(s["Resource"])]
+    assert sub(put["Resource"]) == f"arn:${{AWS::Partition}}:s3:::${{{stack_parameter}}}-webbucket-*/*"
+    (invalidate,) = [s for s in statements if "cloudfront:CreateInvalidation" in listed(s["Action"])]
+    assert set(listed(invalidate["Action"])) == {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}
+    assert sub(invalidate["Resource"]) == "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*"
+    assert invalidate["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": {"Ref": stack_parameter}}
+    }
+
+
+def test_given_deploy_buildspec_then_the_storefront_is_published_into_the_stack_after_its_deploy():
+    steps = commands(buildspec("buildspec-deploy.yml"))
+    deploy = next(i for i, c in enumerate(steps) if "sam deploy" in c)
+    (publish,) = [i for i, c in enumerate(steps) if "publish_web.py" in c]
+    assert publish > deploy
+    arguments = shlex.split(steps[publish])
+    assert arguments[:2] == [".venv-sam/bin/python", "scripts/publish_web.py"]
+    assert arguments[arguments.index("--stack-name") + 1] == "$STACK_NAME"
+    assert arguments[arguments.index("--dist") + 1] == "frontend/dist"
+
+
+def sam_managed_policies(template: dict[str, Any], stack_name: str) -> set[str]:
+    """The managed policies SAM attaches to the template's function roles: AWS managed ones, and the stack's own
+    (CloudFormation names those <stack>-<logical id>-<suffix>)."""
     policies = set()
     tracing = template.get("Globals", {}).get("Function", {}).get("Tracing")
     for resource in template["Resources"].values():
@@ -361,19 +410,32 @@ def sam_managed_policies(template: dict[str, Any]) -> set[str]:
         for policy in properties.get("Policies", []):
             if isinstance(policy, str):
                 policies.add(policy if policy.startswith("arn:") else f"arn:aws:iam::aws:policy/{policy}")
+            elif isinstance(policy, dict) and set(policy) == {"Ref"}:
+                assert template["Resources"][policy["Ref"]]["Type"] == "AWS::IAM::ManagedPolicy", policy
+                policies.add(f"arn:aws:iam::{ACCOUNT}:policy/{stack_name}-{policy['Ref']}-ABCDEF123456")
     return policies
 
 
 @pytest.mark.parametrize("env", DEPLOYS)
 def test_given_the_app_template_then_its_function_roles_managed_policies_may_be_attached(env):
-    _, _, cloudformation_role, _ = DEPLOYS[env]
+    _, _, cloudformation_role, stack_parameter = DEPLOYS[env]
+    stack_name = PIPELINE["Parameters"][stack_parameter]["Default"]
     (attach,) = [s for s in role_statements(cloudformation_role) if "iam:AttachRolePolicy" in listed(s["Action"])]
-    patterns = [sub(p).replace("${AWS::Partition}", "aws") for p in attach["Condition"]["ArnLike"]["iam:PolicyARN"]]
-    needed = sam_managed_policies(load_template())
+    patterns = [
+        sub(p)
+        .replace("${AWS::Partition}", "aws")
+        .replace("${AWS::AccountId}", ACCOUNT)
+        .replace(f"${{{stack_parameter}}}", stack_name)
+        for p in attach["Condition"]["ArnLike"]["iam:PolicyARN"]
+    ]
+    needed = sam_managed_policies(load_template(), stack_name)
     assert "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" in needed
+    assert f"arn:aws:iam::{ACCOUNT}:policy/{stack_name}-TablesDataKeyReadPolicy-ABCDEF123456" in needed
     refused = {arn for arn in needed if not any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)}
     assert not refused, f"template.yaml needs {sorted(refused)}: allow them in pipeline.yaml ({cloudformation_role})"
     assert not any(fnmatch.fnmatchcase("arn:aws:iam::aws:policy/AdministratorAccess", p) for p in patterns)
+    other_stack = f"arn:aws:iam::{ACCOUNT}:policy/another-stack-Policy-ABCDEF123456"
+    assert not any(fnmatch.fnmatchcase(other_stack, p) for p in patterns)
 
 
 def test_given_packaged_code_then_the_cloudformation_roles_may_read_exactly_its_prefix():
@@ -389,12 +451,19 @@ def test_given_packaged_code_then_the_cloudformation_roles_may_read_exactly_its_
 
 def test_given_build_buildspec_then_python313_make_install_make_test_and_a_kms_encrypted_package():
     spec = buildspec("buildspec.yml")
-    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.13"}
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.13", "nodejs": "20"}
     assert spec["phases"]["install"]["commands"] == ["make install"]
     build = spec["phases"]["build"]["commands"]
     assert build[0] == "make test"
-    package = shlex.split(build[1])
+    # The storefront is built from its lock file, before the package the deploy stages take it from.
+    npm = [c for c in build if c.startswith("npm ")]
+    assert [shlex.split(c)[:2] for c in npm] == [["npm", "ci"], ["npm", "run"]]
+    assert all("--prefix frontend" in c for c in npm) and "build" in shlex.split(npm[1])
+    (package,) = [shlex.split(command) for command in build if "sam package" in command]
     assert package[:2] == [".venv-sam/bin/sam", "package"]
+    # SAM CLI expands the template's Fn::ForEach only when told; no samconfig.toml sits beside the built template.
+    assert "--language-extensions" in package
+    package.remove("--language-extensions")
     options = dict(zip(package[2::2], package[3::2], strict=True))
     assert options["--s3-bucket"] == "$ARTIFACT_BUCKET" and options["--kms-key-id"] == "$ARTIFACT_KEY_ARN"
     assert options["--output-template-file"] == "packaged.yaml"
@@ -478,6 +547,8 @@ print(json.dumps(seen["DeployContext"], default=sorted))
     assert deploy["s3_bucket"] == "artifact-bucket" and deploy["kms_key_id"].startswith("arn:aws:kms:")
     assert deploy["confirm_changeset"] is False and deploy["fail_on_empty_changeset"] is False
     assert deploy["tags"]["environment"] == env
+    # The template uses AWS::LanguageExtensions: SAM CLI expands it (Fn::ForEach) only when told to.
+    assert deploy["language_extensions"] is True
 
 
 def test_given_integration_buildspec_then_it_smoke_tests_the_staging_api_url():

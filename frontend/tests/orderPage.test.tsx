@@ -1,0 +1,82 @@
+import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { OrderPage } from "../src/pages/OrderPage";
+import { OrdersPage } from "../src/pages/OrdersPage";
+import { fakeApi, json, problem, renderApp, session } from "./harness";
+
+const ORDER = {
+  id: "0b1aa720-0176-4816-8fd7-cdf1e435c368",
+  user_id: "alice",
+  items: [{ product_id: "p1", name: "Kettle", unit_price_cents: 2999, quantity: 2, line_total_cents: 5998 }],
+  total_cents: 5998,
+  currency: "USD",
+  status: "PLACED",
+  shipping_address: { name: "Ada", line1: "1 Road", city: "Town", postal_code: "123", country: "GB" },
+  created_at: "2026-01-01T10:00:00Z",
+  updated_at: "2026-01-01T10:00:00Z",
+};
+const at = { path: `/orders/${ORDER.id}`, route: "/orders/:id" };
+
+describe("order page", () => {
+  it("given a placed order, when the shopper cancels it, then it shows Cancelled and Cancel order is gone", async () => {
+    const api = fakeApi({
+      "GET /orders/*": () => json(ORDER),
+      "POST /orders/*/cancel": () => json({ ...ORDER, status: "CANCELLED" }),
+    });
+    const user = userEvent.setup();
+    renderApp(<OrderPage />, { api, ...at });
+    expect(await screen.findByText("$59.98", { selector: "tfoot .money" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Mark shipped" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Cancel order" }));
+    expect(await screen.findByTestId("order-status")).toHaveTextContent("Cancelled");
+    expect(screen.queryByRole("button", { name: "Cancel order" })).toBeNull();
+  });
+
+  it("given an admin, when moving an order on, then Mark shipped then Mark delivered send those statuses", async () => {
+    let status = "PLACED";
+    const api = fakeApi({
+      "GET /orders/*": () => json({ ...ORDER, status }),
+      "PUT /orders/*/status": (r) => {
+        status = (r.body as { status: string }).status;
+        return json({ ...ORDER, status });
+      },
+    });
+    const user = userEvent.setup();
+    renderApp(<OrderPage />, { api, user: session({ groups: ["admin"] }), ...at });
+    await user.click(await screen.findByRole("button", { name: "Mark shipped" }));
+    expect(await screen.findByTestId("order-status")).toHaveTextContent("Shipped");
+    await user.click(screen.getByRole("button", { name: "Mark delivered" }));
+    expect(await screen.findByText("Delivered", { selector: "[data-testid=order-status]" })).toBeInTheDocument();
+    expect(api.seen.filter((r) => r.method === "PUT").map((r) => r.body)).toEqual([{ status: "SHIPPED" }, { status: "DELIVERED" }]);
+  });
+
+  it("given the order moved on meanwhile, when cancelled, then the refusal is explained", async () => {
+    const api = fakeApi({
+      "GET /orders/*": () => json(ORDER),
+      "POST /orders/*/cancel": () => problem(409, "invalid-status-transition", "Order status cannot change so"),
+    });
+    const user = userEvent.setup();
+    renderApp(<OrderPage />, { api, ...at });
+    await user.click(await screen.findByRole("button", { name: "Cancel order" }));
+    expect(await screen.findByText(/status has changed/)).toBeInTheDocument();
+  });
+
+  it("given someone else's order, when opened, then it is not found", async () => {
+    const api = fakeApi({ "GET /orders/*": () => problem(404, "order-not-found", "Order not found") });
+    renderApp(<OrderPage />, { api, ...at });
+    expect(await screen.findByRole("heading", { name: "Order not found" })).toBeInTheDocument();
+  });
+});
+
+describe("orders page", () => {
+  it("given orders, when listed, then each links to its page with status and total", async () => {
+    const api = fakeApi({ "GET /orders": () => json({ items: [ORDER], next_cursor: null }) });
+    renderApp(<OrdersPage />, { api, path: "/orders" });
+    const list = await screen.findByRole("list", { name: "Order list" });
+    expect(list).toHaveTextContent("Placed");
+    expect(list).toHaveTextContent("2 items, $59.98");
+    expect(screen.getByRole("link", { name: /^Order of / })).toHaveAttribute("href", `/orders/${ORDER.id}`);
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+  });
+});
