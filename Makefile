@@ -132,7 +132,7 @@ smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): m
 test: install lint typecheck sam-validate sam-build scan ## Install what is needed and run every check
 	$(PY) -m pytest
 
-bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
+bench: install sam-build ## Cold starts of the built artifact (bytecode on/off, vs the floor), cost per request, warm latency, search and commerce figures
 	$(PY) -m scripts.bench
 
 SOAK_MINUTES ?= 5

@@ -30,7 +30,7 @@ import boto3
 import requests
 
 from devstack.template import load_template
-from scripts import bench_search
+from scripts import bench_cost, bench_search
 from scripts.bench_artifact import IMPORT_ENVIRONMENT, ArtifactTree, built_functions, lay_out, run_probe, thaw
 from scripts.bench_commerce import commerce_bench
 from scripts.make_events import product_image
@@ -181,6 +181,7 @@ def report(
     for logical_id, figure in sorted(figures.items()):
         first, second = (", ".join(calls) or "-" for calls in figure["bytecode"]["calls"])
         print(f"  {logical_id:28s} {figure['bytecode']['second_request'] * 1000:6.1f} ms   {first} | {second}")
+    bench_cost.report(figures)
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(json.dumps(figures, indent=1))
 
