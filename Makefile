@@ -172,7 +172,7 @@ smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): m
 test: install lint typecheck sam-validate sam-build scan web-check ## Install what is needed and run every check (browser tests on the built web app included)
 	$(PY) -m pytest
 
-bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
+bench: install sam-build web-build ## Cold starts of the built artifact (bytecode on/off, vs the floor), cost per request, warm latency, search, commerce, order events and storefront page loads
 	$(PY) -m scripts.bench
 
 SOAK_MINUTES ?= 5
