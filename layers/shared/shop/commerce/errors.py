@@ -67,14 +67,6 @@ class IdempotencyKeyReused(ShopError):
         super().__init__("this Idempotency-Key was used with a different body; use a new key for a new checkout")
 
 
-class RequestInProgress(ShopError):
-    """A request with the same Idempotency-Key is still being processed. Checkout keeps no in-progress
-    record, so it never raises this: a replay that overlaps the first checkout answers that checkout's order."""
-
-    def __init__(self) -> None:
-        super().__init__("a checkout with this Idempotency-Key is in progress; retry shortly for its result")
-
-
 class CheckoutUnavailable(ShopError):
     """The shop's table could not be read or written, so whether this checkout committed is unknown; the
     client retries with the same Idempotency-Key, which answers the order if it did (its id is the key's)."""

@@ -20,7 +20,6 @@ from shop.commerce.errors import (
     MixedCurrencies,
     OrderNotFound,
     OutOfStock,
-    RequestInProgress,
     TooManyConflicts,
 )
 from shop.common.errors import Forbidden, InvalidCursor, ShopError, Unauthenticated, UnsupportedMediaType
@@ -87,7 +86,6 @@ PROBLEM_TYPES: dict[type[ShopError], ProblemType] = {
     IdempotencyKeyReused: ProblemType(
         HTTPStatus.CONFLICT, "idempotency-key-reused", "Idempotency-Key reused with a different body"
     ),
-    RequestInProgress: ProblemType(HTTPStatus.CONFLICT, "request-in-progress", "Request with this key in progress"),
     CheckoutUnavailable: ProblemType(HTTPStatus.SERVICE_UNAVAILABLE, "checkout-unavailable", "Checkout is unavailable"),
 }
 VALIDATION = ProblemType(HTTPStatus.UNPROCESSABLE_ENTITY, "validation-failed", "Request is not valid")

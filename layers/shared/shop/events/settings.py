@@ -4,13 +4,12 @@ fails the cold start, naming it). Variable names are the template's and the loca
 from functools import cache
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shop.common.settings import EnvironmentSettings
 
 
-class PublisherSettings(BaseSettings):
+class PublisherSettings(EnvironmentSettings):
     """Where the publisher puts events, and when a product's stock counts as low."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     event_bus_name: str = Field(min_length=1, validation_alias="EVENT_BUS_NAME")
     # ProductStockLow when the stock falls from above this to this or below (and not to zero).
@@ -19,10 +18,8 @@ class PublisherSettings(BaseSettings):
     put_attempts: int = Field(default=3, ge=1, le=10, validation_alias="PUT_EVENTS_ATTEMPTS")
 
 
-class MailSettings(BaseSettings):
+class MailSettings(EnvironmentSettings):
     """Who order e-mails come from, their SES templates, and where customers' addresses are found."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     mail_from: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", validation_alias="MAIL_FROM")
     order_placed_template: str = Field(min_length=1, validation_alias="ORDER_PLACED_TEMPLATE")
@@ -40,10 +37,8 @@ class MailSettings(BaseSettings):
         return self
 
 
-class LiveStatusSettings(BaseSettings):
+class LiveStatusSettings(EnvironmentSettings):
     """The WebSocket connections table, and how long a connection is kept if its $disconnect never comes."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     connections_table_name: str = Field(min_length=1, validation_alias="CONNECTIONS_TABLE_NAME")
     # API Gateway closes every connection after two hours; a day leaves room and the TTL cleans up the rest.
@@ -56,29 +51,27 @@ class LiveStatusSettings(BaseSettings):
     )
 
 
-class AlertSettings(BaseSettings):
+class AlertSettings(EnvironmentSettings):
     """Where low-stock alerts go."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     alerts_topic_arn: str = Field(pattern=r"^arn:[\w-]+:sns:", validation_alias="ALERTS_TOPIC_ARN")
 
 
 @cache
 def publisher_settings() -> PublisherSettings:
-    return PublisherSettings()
+    return PublisherSettings.from_environment()
 
 
 @cache
 def mail_settings() -> MailSettings:
-    return MailSettings()
+    return MailSettings.from_environment()
 
 
 @cache
 def live_status_settings() -> LiveStatusSettings:
-    return LiveStatusSettings()
+    return LiveStatusSettings.from_environment()
 
 
 @cache
 def alert_settings() -> AlertSettings:
-    return AlertSettings()
+    return AlertSettings.from_environment()

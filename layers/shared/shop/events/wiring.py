@@ -79,8 +79,8 @@ def alerts() -> "SnsAlerts":
 
 
 def consumer_records() -> "BasePersistenceLayer":
-    """The idempotency records of the e-mail and alert consumers: checkout's table, under their own keys
+    """The idempotency records of the e-mail and alert consumers, in the idempotency table under their own keys
     (Powertools prefixes each key with the function's name)."""
-    from shop.commerce.idempotency import idempotency_store
+    from shop.events.adapters.idempotency import idempotency_store
 
     return idempotency_store()
