@@ -1,6 +1,6 @@
 """The catalog's DynamoDB access: one item per product, two sparse indexes for listing.
 
-Item layout (single table, see README "Data design"):
+Item layout (single table, see docs/data-design.md):
     pk = "PRODUCT#<id>", sk = "PRODUCT", entity = "PRODUCT"
     gsi1pk = "PRODUCTS",            gsi1sk = "<created_at>#<id>"   -> all products, newest first
     gsi2pk = "CATEGORY#<category>", gsi2sk = "<created_at>#<id>"   -> one category, newest first

@@ -1,4 +1,4 @@
-"""Carts and orders in the shop table (see README "Data design", commerce access patterns).
+"""Carts and orders in the shop table (see docs/data-design.md, commerce access patterns).
 
 Item layout, beside the catalog's products (pk = "PRODUCT#<id>", sk = "PRODUCT"):
     cart:   pk = "USER#<user_id>", sk = "CART"; `lines` maps product id -> quantity; `revision` counts writes

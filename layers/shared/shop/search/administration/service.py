@@ -410,7 +410,7 @@ def run_operator_event(
 _LAMBDA_LIMIT_ADVICE = (
     "A Lambda invocation runs at most 15 minutes: if the catalog is too large for one, raise the function's "
     "memory (more CPU and network) or run `scripts/search_index.py` without --stack from a host inside the "
-    "VPC, with a role mapped to all_access (README, runbooks)."
+    "VPC, with a role mapped to all_access (docs/search.md, runbooks)."
 )
 
 
