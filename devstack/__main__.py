@@ -6,7 +6,8 @@
                by `python -m scripts.search_index ensure`
     issuer     the development token issuer's JWKS (devstack.issuer)
     API        template.yaml's routes served by SAM CLI's local API Gateway, with functions run as
-               local processes instead of containers (devstack.apigw, in the SAM CLI venv)
+               local processes instead of containers (devstack.apigw, in the SAM CLI venv); its
+               user-pool authorizer verifies the dev issuer's ID tokens as API Gateway verifies Cognito's
     Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
     streams    the template's DynamoDB stream events: a poller invoking their functions as Lambda's
                event source mapping does (devstack.streams)
@@ -55,7 +56,7 @@ PASSED_THROUGH = {"PATH", "HOME", "LANG", "TMPDIR", "TERM", "PYENV_ROOT", "PYENV
 
 
 def function_environment(
-    dynamodb_endpoint: str, jwks_url: str, template: dict[str, Any], *, opensearch_endpoint: str
+    dynamodb_endpoint: str, template: dict[str, Any], *, opensearch_endpoint: str
 ) -> dict[str, Any]:
     """The --env-vars document (sam local's format) pointing every function at the local services."""
     tables = {request["TableName"] for request in create_table_requests(template)}
@@ -68,9 +69,6 @@ def function_environment(
             "OPENSEARCH_ENDPOINT": opensearch_endpoint,
             # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
             "OPENSEARCH_AUTH": "none",
-            "JWT_ISSUER": ISSUER,
-            "JWT_AUDIENCE": CLIENT_ID,
-            "JWKS_URL": jwks_url,
             "CURSOR_SIGNING_KEY": LOCAL_CURSOR_SIGNING_KEY,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
@@ -202,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         # It stops by itself should this process die without cleaning up (it watches its parent's pid).
         opensearch = OsmemServer.start(addr=f"{args.host}:{args.opensearch_port}", japanese=False)
         env_file = args.state_dir / "env.json"
-        environment = function_environment(dynamodb_endpoint, jwks_url, template, opensearch_endpoint=opensearch.url)
+        environment = function_environment(dynamodb_endpoint, template, opensearch_endpoint=opensearch.url)
         env_file.write_text(json.dumps(environment, indent=2))
         create_search_index(env_file)
         api = subprocess.Popen(
@@ -216,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
                 "--layer-deps", str(args.layer_deps),
                 "--function-python", args.function_python,
                 "--region", LOCAL_REGION,
+                # The template's user-pool authorizer verifies the dev issuer's tokens (devstack.userpool).
+                "--user-pool-issuer", ISSUER,
+                "--user-pool-jwks-url", jwks_url,
+                "--user-pool-client-id", CLIENT_ID,
             ],
             cwd=REPO_ROOT,
             env=api_environment(),

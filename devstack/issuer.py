@@ -1,8 +1,9 @@
 """The development token issuer: a local stand-in for the Cognito user pool.
 
-It signs Cognito-shaped access tokens with an RSA key kept in the state directory (created on
-first use, never committed) and publishes the public key as a JWKS over HTTP, which the authorizer
-fetches exactly as it fetches Cognito's in AWS.
+It signs Cognito-shaped ID tokens (what the storefront sends, and the only tokens API Gateway's user-pool
+authorizer accepts on a method without OAuth scopes) with an RSA key kept in the state directory (created on
+first use, never committed) and publishes the public key as a JWKS over HTTP, which the local gateway
+fetches exactly as API Gateway fetches Cognito's in AWS.
 
     python -m devstack.issuer token --user alice --groups admin   # prints one token
 """
@@ -68,20 +69,23 @@ class DevIssuer:
         return {"keys": [{**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
 
     def mint(self, user_id: str, groups: list[str], ttl_seconds: int = 3600, **overrides: Any) -> str:
-        """A token like a Cognito access token; overrides replace claims (tests forge bad ones)."""
+        """A token like a Cognito ID token; overrides replace claims, None removes one (tests forge bad ones)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "sub": user_id,
-            "username": user_id,
-            "client_id": CLIENT_ID,
-            "token_use": "access",
-            "cognito:groups": groups,
+            "cognito:username": user_id,
+            "aud": CLIENT_ID,
+            "token_use": "id",
+            # Cognito leaves the claim out for a user in no group.
+            **({"cognito:groups": groups} if groups else {}),
+            "auth_time": now,
             "iat": now,
             "exp": now + ttl_seconds,
             "jti": str(uuid.uuid4()),
         }
         claims.update(overrides)
+        claims = {name: value for name, value in claims.items() if value is not None}
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 
 

@@ -18,7 +18,6 @@ def test_given_handlers_when_openapi_generated_then_committed_openapi_json_is_cu
 def test_given_template_when_local_env_generated_for_default_ports_then_committed_env_json_is_current():
     expected = function_environment(
         "http://127.0.0.1:8000",
-        "http://127.0.0.1:3001/.well-known/jwks.json",
         load_template(),
         opensearch_endpoint="http://127.0.0.1:9200",
     )

@@ -9,22 +9,18 @@ import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
 import shop.common.observability
-from devstack.issuer import CLIENT_ID, ISSUER
 from shop.common import clients
-from shop.common.settings import opensearch_settings, token_settings
-from shop.common.tokens import jwks_client
+from shop.common.settings import opensearch_settings
 from shop.search import wiring
 from tests.handlers.conftest import LambdaContext, assert_problem, event, load_function
 
 FUNCTIONS = sorted(path.parent.name for path in Path(__file__).parents[3].glob("functions/*/app.py"))
-NOT_API = {"authorizer", "index_products", "search_admin"}
+NOT_API = {"index_products", "search_admin"}
 API_FUNCTIONS = [name for name in FUNCTIONS if name not in NOT_API]
 
 
 def _clear() -> None:
     for cached in (
-        token_settings,
-        jwks_client,
         opensearch_settings,
         clients.opensearch_client,
         wiring.search_engine,
@@ -34,11 +30,8 @@ def _clear() -> None:
 
 
 @pytest.fixture
-def configured(table, jwks_url, monkeypatch):
+def configured(table, monkeypatch):
     """Every function's configuration; OpenSearch unreachable, so search answers 503 and indexing reports failures."""
-    monkeypatch.setenv("JWT_ISSUER", ISSUER)
-    monkeypatch.setenv("JWT_AUDIENCE", CLIENT_ID)
-    monkeypatch.setenv("JWKS_URL", jwks_url)
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
     _clear()
@@ -46,9 +39,7 @@ def configured(table, jwks_url, monkeypatch):
     _clear()
 
 
-def an_event(name: str, dev_issuer) -> dict:
-    if name == "authorizer":
-        return {**event(name), "authorizationToken": f"Bearer {dev_issuer.mint('alice', ['admin'])}"}
+def an_event(name: str) -> dict:
     if name == "search_admin":
         # An operator's request that fails fast (no domain here) and is answered, not raised.
         return event("search_admin_check")
@@ -64,8 +55,8 @@ def wrappers(handler) -> list[str]:
     return names
 
 
-def test_given_functions_then_all_nineteen_are_covered():
-    assert len(FUNCTIONS) == 19 and len(API_FUNCTIONS) == 16
+def test_given_functions_then_all_eighteen_are_covered():
+    assert len(FUNCTIONS) == 18 and len(API_FUNCTIONS) == 16
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -79,14 +70,14 @@ def test_given_function_then_its_handler_logs_traces_and_publishes_metrics(confi
 
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_given_new_environment_when_first_invoked_then_cold_start_published_once_for_the_function(
-    configured, dev_issuer, published, name
+    configured, published, name
 ):
     function = load_function(name)
     context = replace(LambdaContext(), function_name=f"shop-{name}")
     cold_start.reset_cold_start_flag()
     published()
-    function.lambda_handler(an_event(name, dev_issuer), context)
-    function.lambda_handler(an_event(name, dev_issuer), context)
+    function.lambda_handler(an_event(name), context)
+    function.lambda_handler(an_event(name), context)
     [metric] = [metric for metric in published() if metric.name == "ColdStart"]
     assert (metric.value, metric.unit, metric.namespace) == (1, "Count", "ShopTests")
     assert metric.dimensions == {"function_name": f"shop-{name}", "service": "shop-tests"}

@@ -53,7 +53,6 @@ def test_given_each_api_function_then_it_may_do_only_what_its_route_needs():
         **COMMERCE_ACTIONS,
     }
     assert {function: dynamodb_actions(function) for function in API_FUNCTIONS} == expected
-    assert dynamodb_actions("AuthorizerFunction") == set()
 
 
 def test_given_checkout_then_only_it_reaches_the_idempotency_table_and_only_by_key():
