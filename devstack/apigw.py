@@ -56,6 +56,7 @@ from io import StringIO
 from types import FrameType
 from typing import Any
 
+import jwt
 from flask import Response, request
 from samcli.commands.local.cli_common.invoke_context import InvokeContext
 from samcli.commands.local.lib.local_api_service import LocalApiService
@@ -326,6 +327,10 @@ class GatewayService(LocalApigwService):
             # Why, on the console: the 401's body says only "Unauthorized", as API Gateway's does.
             LOG.warning("user pool authorizer: %s", error)
             raise GatewayAnswer(self._answer("UNAUTHORIZED", 401, "Unauthorized"), str(error)) from error
+        except jwt.PyJWKClientConnectionError as error:
+            # The pool's keys out of reach: the gateway's failure, not the caller's.
+            LOG.warning("user pool authorizer: %s", error)
+            raise GatewayAnswer(self._answer("AUTHORIZER_FAILURE", 500, None), str(error)) from error
 
     def _generate_lambda_event(self, flask_request: Any, route: Route, method: str, endpoint: str) -> dict:
         event = super()._generate_lambda_event(flask_request, route, method, endpoint)

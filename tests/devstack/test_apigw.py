@@ -410,3 +410,23 @@ def test_given_shop_template_when_a_quota_is_passed_then_its_gateway_response_as
     assert response.status_code == status
     assert response.headers["Content-Type"] == PROBLEM_JSON
     assert response.json() == problem
+
+
+def test_given_shop_template_when_signed_in_route_called_without_token_then_401_problem_before_any_function(
+    shop_gateway,
+):
+    response = requests.get(f"{shop_gateway.url}/cart", timeout=60)
+
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert response.json()["type"] == "urn:shop:problem:unauthenticated"
+
+
+def test_given_shop_template_when_the_pools_keys_are_out_of_reach_then_500_authorizer_failure(shop_gateway, dev_issuer):
+    # This gateway's JWKS address has nothing listening: the token cannot be checked, which is not the caller's fault.
+    headers = {"Authorization": f"Bearer {dev_issuer.mint('alice', [])}"}
+
+    response = requests.get(f"{shop_gateway.url}/cart", headers=headers, timeout=60)
+
+    assert response.status_code == 500
+    assert response.json() == shop_problem("internal", "Internal error", 500, "the request could not be authorized")

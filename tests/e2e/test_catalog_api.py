@@ -1,4 +1,4 @@
-"""The catalog contract over HTTP, through API Gateway emulation, the authorizer and the functions."""
+"""The catalog contract over HTTP, through API Gateway emulation, its user-pool authorizer and the functions."""
 
 import json
 import uuid
