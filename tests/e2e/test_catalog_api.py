@@ -1,4 +1,4 @@
-"""The catalog contract over HTTP, through API Gateway emulation, the authorizer and the functions."""
+"""The catalog contract over HTTP, through API Gateway emulation, its user-pool authorizer and the functions."""
 
 import json
 import uuid
@@ -115,7 +115,8 @@ BAD_TOKENS = {
     "garbage": lambda stack: "not-a-jwt",
     "expired": lambda stack: stack.token("admin-1", ["admin"], exp=1),
     "wrong-issuer": lambda stack: stack.token("admin-1", ["admin"], iss="https://elsewhere.example"),
-    "other-client": lambda stack: stack.token("admin-1", ["admin"], client_id="another-app"),
+    "other-client": lambda stack: stack.token("admin-1", ["admin"], aud="another-app"),
+    "access-token": lambda stack: stack.token("admin-1", ["admin"], token_use="access", aud=None, client_id="x"),
     "truncated-signature": lambda stack: stack.token("admin-1", ["admin"])[:-8],
 }
 
