@@ -78,9 +78,16 @@ def alerts() -> "SnsAlerts":
     return SnsAlerts(alert_settings().alerts_topic_arn)
 
 
+@cache
 def consumer_records() -> "BasePersistenceLayer":
-    """The idempotency records of the e-mail and alert consumers: checkout's table, under their own keys
-    (Powertools prefixes each key with the function's name)."""
-    from shop.commerce.idempotency import idempotency_store
+    """The idempotency records of the e-mail and alert consumers, in the idempotency table (key `id`, TTL on
+    `expiration`) under their own keys (Powertools prefixes each key with the function's name); checkout keeps
+    none there (the order is its own record)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return idempotency_store()
+    from shop.common.clients import dynamodb_client
+    from shop.common.settings import idempotency_settings
+
+    return DynamoDBPersistenceLayer(
+        table_name=idempotency_settings().idempotency_table_name, boto3_client=dynamodb_client()
+    )
