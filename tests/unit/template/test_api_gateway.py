@@ -25,12 +25,14 @@ SIGNED_IN_ROUTES = {
 
 
 @pytest.mark.parametrize("response_type", sorted(API["GatewayResponses"]))
-def test_given_gateway_response_then_problem_json_whose_status_is_the_responses(response_type):
+def test_given_gateway_response_then_problem_json_whose_status_is_the_responses_readable_cross_origin(response_type):
     response = API["GatewayResponses"][response_type]
     body = json.loads(response["ResponseTemplates"]["application/json"])
     assert body["status"] == response["StatusCode"]
     assert body["type"] and body["title"] and body["detail"]
     assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+    # Readable by the storefront's page (a 401 signs the user out), as by any: the gateway's answers carry no data.
+    assert response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == "'*'"
 
 
 def test_given_api_events_then_exactly_the_admin_and_signed_in_routes_use_the_user_pool_authorizer():
