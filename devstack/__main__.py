@@ -7,7 +7,8 @@
     issuer     the development identity provider: OpenID Connect sign-in for the web app, tokens, JWKS
                (devstack.issuer)
     API        template.yaml's routes served by SAM CLI's local API Gateway, with functions run as
-               local processes instead of containers (devstack.apigw, in the SAM CLI venv)
+               local processes instead of containers (devstack.apigw, in the SAM CLI venv); its
+               user-pool authorizer verifies the dev issuer's ID tokens as API Gateway verifies Cognito's
     Lambda     SAM CLI's local Lambda Invoke endpoint, on the same function runtime
     streams    the template's DynamoDB stream events: a poller invoking their functions as Lambda's
                event source mapping does (devstack.streams)
@@ -89,6 +90,9 @@ def function_environment(
             "OPENSEARCH_ENDPOINT": opensearch_endpoint,
             # The local server speaks plain HTTP without authentication; in AWS the functions sign with SigV4.
             "OPENSEARCH_AUTH": "none",
+            # The local user pool, for the one function that verifies tokens itself: the WebSocket API's $connect
+            # authorizer (the REST API's are verified by the gateway's user-pool authorizer, which is given the
+            # same issuer, JWKS and client). sam local hands a function only the variables it declares.
             "JWT_ISSUER": issuer,
             "JWT_AUDIENCE": CLIENT_ID,
             "JWKS_URL": jwks_url,
@@ -320,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
                 "--layer-deps", str(args.layer_deps),
                 "--function-python", args.function_python,
                 "--region", LOCAL_REGION,
+                # The template's user-pool authorizer verifies the dev issuer's tokens (devstack.userpool).
+                "--user-pool-issuer", issuer_address,
+                "--user-pool-jwks-url", jwks_url,
+                "--user-pool-client-id", CLIENT_ID,
             ],
             cwd=REPO_ROOT,
             env=api_environment(),

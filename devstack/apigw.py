@@ -20,6 +20,10 @@ Where it departs from SAM, to answer as API Gateway does:
   GatewayResponses of the matching type (see GATEWAY_ANSWERS); a type the template leaves out falls back to its
   DEFAULT_4XX/DEFAULT_5XX (their status code too, when they set one), then to API Gateway's own
   `{"message": ...}`. A function error becomes 502 there, as in API Gateway (SAM says 500).
+- Cognito user-pool authorizers. SAM skips them (the route runs for anyone): here the gateway verifies the token
+  as API Gateway does (devstack.userpool, against the pool named by --user-pool-issuer, --user-pool-jwks-url and
+  --user-pool-client-id), answers UNAUTHORIZED (401) when it fails, and hands the claims to the function in
+  `requestContext.authorizer.claims`. A template with such an authorizer needs the three options.
 - Lambda authorizer errors. LocalApigwService drops a failed function's output, so `_invoke_lambda_function` is
   overridden to keep it (same steps, then FunctionError carries the output), and `_invoke_parse_lambda_authorizer`
   to answer an authorizer that raised "Unauthorized" with UNAUTHORIZED (401) and any other failure with
@@ -52,6 +56,7 @@ from io import StringIO
 from types import FrameType
 from typing import Any
 
+import jwt
 from flask import Response, request
 from samcli.commands.local.cli_common.invoke_context import InvokeContext
 from samcli.commands.local.lib.local_api_service import LocalApiService
@@ -75,6 +80,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devstack.common import FAKE_CREDENTIALS
 from devstack.runtime import ProcessRuntime
+from devstack.userpool import Unauthorized, UserPool
 
 # API Gateway's body when the template customises nothing.
 DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
@@ -87,6 +93,9 @@ GATEWAY_ANSWERS = {
     # SAM's answer to a function error (the handler raised) is a 500; API Gateway's is a 502.
     "lambda_body_failure_response": ("DEFAULT_5XX", 502, "Internal server error"),
 }
+LOG = logging.getLogger(__name__)
+# Where a request's verified user-pool claims wait for its event (the WSGI environ is per request).
+USER_POOL_CLAIMS = "devstack.user_pool_claims"
 CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z.]+)")
 # API Gateway's quotas for running a Regional REST API (its developer guide, "Quotas for configuring and
 # running a REST API"); none can be raised.
@@ -152,6 +161,51 @@ class GatewayResponses:
         return answer
 
 
+def user_pool_authorizers(stacks: list[Stack]) -> set[str]:
+    """The names of the APIs' Cognito user-pool authorizers."""
+    return {
+        name
+        for stack in stacks
+        for resource in stack.resources.values()
+        if resource.get("Type") == "AWS::Serverless::Api"
+        for name, properties in ((resource.get("Properties", {}).get("Auth") or {}).get("Authorizers") or {}).items()
+        if "UserPoolArn" in properties
+    }
+
+
+def user_pool_routes(stacks: list[Stack]) -> dict[tuple[str, str], str]:
+    """The routes behind a Cognito user-pool authorizer, (METHOD, path) -> the identity header's name: an API
+    event's `Auth.Authorizer`, or its API's `DefaultAuthorizer`, naming an authorizer with a `UserPoolArn`."""
+    apis: dict[str, tuple[dict[str, str], str | None]] = {}
+    for stack in stacks:
+        for logical_id, resource in stack.resources.items():
+            if resource.get("Type") != "AWS::Serverless::Api":
+                continue
+            auth = resource.get("Properties", {}).get("Auth") or {}
+            pools = {
+                name: (properties.get("Identity") or {}).get("Header", "Authorization")
+                for name, properties in (auth.get("Authorizers") or {}).items()
+                if "UserPoolArn" in properties
+            }
+            apis[logical_id] = (pools, auth.get("DefaultAuthorizer"))
+    routes: dict[tuple[str, str], str] = {}
+    for stack in stacks:
+        for resource in stack.resources.values():
+            if resource.get("Type") != "AWS::Serverless::Function":
+                continue
+            for event in (resource.get("Properties", {}).get("Events") or {}).values():
+                properties = event.get("Properties") or {}
+                api_id = properties.get("RestApiId")
+                api_id = api_id.get("Ref") if isinstance(api_id, dict) else api_id
+                if event.get("Type") != "Api" or api_id not in apis:
+                    continue
+                pools, default = apis[api_id]
+                name = (properties.get("Auth") or {}).get("Authorizer", default)
+                if name in pools:
+                    routes[(str(properties["Method"]).upper(), properties["Path"])] = pools[name]
+    return routes
+
+
 class GatewayAnswer(HTTPException):
     """API Gateway answers the request itself; raised through SAM's request handler, which logs it by str()."""
 
@@ -196,9 +250,22 @@ class GatewayRequestHandler(WSGIRequestHandler):
 class GatewayService(LocalApigwService):
     """SAM's LocalApigwService, answering authorizer failures and starting up as API Gateway and `make dev` need."""
 
-    def __init__(self, gateway_responses: GatewayResponses, **service_arguments: Any) -> None:
+    def __init__(
+        self,
+        gateway_responses: GatewayResponses,
+        user_pool_routes: Mapping[tuple[str, str], str],
+        user_pool: UserPool | None,
+        **service_arguments: Any,
+    ) -> None:
         super().__init__(**service_arguments)
         self._gateway_responses = gateway_responses
+        if user_pool_routes and user_pool is None:
+            raise SystemExit(
+                "the template has Cognito user-pool authorizers: pass --user-pool-issuer, --user-pool-jwks-url "
+                "and --user-pool-client-id"
+            )
+        self._user_pool_routes = user_pool_routes
+        self._user_pool = user_pool
 
     def create(self) -> None:
         super().create()
@@ -233,9 +300,10 @@ class GatewayService(LocalApigwService):
     def _request_handler(self, **kwargs: Any) -> Response:
         # Flask answers HEAD on every GET rule; API Gateway only where HEAD is a route. SAM fails the lookup.
         try:
-            self._get_current_route(request)
+            route = self._get_current_route(request)
         except KeyError:
             return ServiceErrorResponses.route_not_found()
+        self._authorize_by_user_pool(route)
         # API Gateway hands a text body that is not valid UTF-8 on with U+FFFD in place of the bad bytes;
         # SAM fails the event's construction and answers 502. Binary media types are base64 encoded instead.
         data = request.get_data()
@@ -245,6 +313,31 @@ class GatewayService(LocalApigwService):
             except UnicodeDecodeError:
                 request._cached_data = data.decode("utf-8", "replace").encode()
         return super()._request_handler(**kwargs)
+
+    def _authorize_by_user_pool(self, route: Route) -> None:
+        """API Gateway's Cognito authorizer, before the event is built: 401 unless the token verifies; the claims
+        go into the event (_generate_lambda_event)."""
+        method, _ = self.get_request_methods_endpoints(request)
+        header = self._user_pool_routes.get((method, route.path)) or self._user_pool_routes.get(("ANY", route.path))
+        if header is None or self._user_pool is None:
+            return
+        try:
+            request.environ[USER_POOL_CLAIMS] = self._user_pool.authorize(request.headers.get(header))
+        except Unauthorized as error:
+            # Why, on the console: the 401's body says only "Unauthorized", as API Gateway's does.
+            LOG.warning("user pool authorizer: %s", error)
+            raise GatewayAnswer(self._answer("UNAUTHORIZED", 401, "Unauthorized"), str(error)) from error
+        except jwt.PyJWKClientConnectionError as error:
+            # The pool's keys out of reach: the gateway's failure, not the caller's.
+            LOG.warning("user pool authorizer: %s", error)
+            raise GatewayAnswer(self._answer("AUTHORIZER_FAILURE", 500, None), str(error)) from error
+
+    def _generate_lambda_event(self, flask_request: Any, route: Route, method: str, endpoint: str) -> dict:
+        event = super()._generate_lambda_event(flask_request, route, method, endpoint)
+        claims = flask_request.environ.get(USER_POOL_CLAIMS)
+        if claims is not None:
+            event.setdefault("requestContext", {})["authorizer"] = {"claims": claims}
+        return event
 
     def _invoke_lambda_function(
         self, lambda_function_name: str, event: dict, tenant_id: str | None = None
@@ -304,7 +397,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--layer-deps", required=True, help="the layers' third-party packages, built for this host")
     parser.add_argument("--function-python", required=True, help="the interpreter of the functions' runtime")
     parser.add_argument("--region", default="us-east-1")
-    return parser.parse_args(argv)
+    parser.add_argument("--user-pool-issuer", help="the local user pool's issuer (`iss`), for Cognito authorizers")
+    parser.add_argument("--user-pool-jwks-url", help="the local user pool's JWKS")
+    parser.add_argument("--user-pool-client-id", action="append", default=[], help="an app client of the pool")
+    args = parser.parse_args(argv)
+    pool_options = (args.user_pool_issuer, args.user_pool_jwks_url, args.user_pool_client_id)
+    if any(pool_options) and not all(pool_options):
+        parser.error("--user-pool-issuer, --user-pool-jwks-url and --user-pool-client-id go together")
+    return args
 
 
 def stop(signum: int, frame: FrameType | None) -> None:
@@ -334,9 +434,22 @@ def main(argv: list[str] | None = None) -> None:
         env_vars_values=InvokeContext._get_env_vars_value(args.env_vars),
     )
     gateway_responses = GatewayResponses.from_stacks(stacks)
+    pool_routes = user_pool_routes(stacks)
+    # SAM warns, route by route, that it found no (Lambda) authorizer of that name: this process runs those.
+    ours = user_pool_authorizers(stacks)
+    logging.getLogger("samcli.lib.providers.api_collector").addFilter(
+        lambda record: not (isinstance(record.args, tuple) and record.args and record.args[0] in ours)
+    )
     gateway_responses.patch_sam_error_responses()
+    user_pool = (
+        UserPool(args.user_pool_issuer, args.user_pool_jwks_url, args.user_pool_client_id)
+        if args.user_pool_issuer
+        else None
+    )
     service = GatewayService(
         gateway_responses,
+        pool_routes,
+        user_pool,
         api=ApiProvider(stacks, cwd=template_dir).api,
         lambda_runner=runner,
         host=args.host,

@@ -2,7 +2,9 @@
 
 It signs Cognito-shaped tokens with an RSA key kept in the state directory (created on first use, never
 committed) and serves, on its own port, a small OpenID Connect provider the web app signs in through with
-the same library and code path it uses against Cognito:
+the same library and code path it uses against Cognito. Its ID tokens are what the storefront sends, and the
+only tokens API Gateway's user-pool authorizer accepts on a method without OAuth scopes; the local gateway
+fetches its JWKS exactly as API Gateway fetches Cognito's in AWS:
 
     /.well-known/openid-configuration   discovery (its `issuer` is the URL it is served at, the tokens' `iss`)
     /.well-known/jwks.json              the public key (the authorizer fetches it as it fetches Cognito's)
@@ -13,7 +15,7 @@ the same library and code path it uses against Cognito:
 
 The paths are Cognito's. Nothing here is secure beyond keeping a browser's flow honest: it is for a laptop.
 
-    python -m devstack.issuer token --user alice --groups admin   # prints one access token
+    python -m devstack.issuer token --user alice --groups admin   # prints one ID token
 """
 
 import argparse
@@ -117,46 +119,52 @@ class DevIssuer:
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 
     def mint(self, user_id: str, groups: list[str], ttl_seconds: int = TOKEN_TTL_SECONDS, **overrides: Any) -> str:
-        """A token like a Cognito access token; overrides replace claims (tests forge bad ones)."""
+        """A token like a Cognito ID token (what the REST API's user-pool authorizer takes); overrides replace
+        claims, None removes one (tests forge bad ones)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": user_id,
-            "username": user_id,
-            "client_id": CLIENT_ID,
-            "token_use": "access",
-            "scope": "openid email profile",
-            "cognito:groups": groups,
+            "cognito:username": user_id,
+            "aud": CLIENT_ID,
+            "token_use": "id",
+            # Cognito leaves the claim out for a user in no group.
+            **({"cognito:groups": groups} if groups else {}),
             "auth_time": now,
             "iat": now,
             "exp": now + ttl_seconds,
             "jti": str(uuid.uuid4()),
         }
         claims.update(overrides)
-        return self._sign(claims)
+        return self._sign({name: value for name, value in claims.items() if value is not None})
 
     def mint_id_token(
         self, user_id: str, groups: list[str], nonce: str | None, ttl_seconds: int = TOKEN_TTL_SECONDS
     ) -> str:
-        """A token like a Cognito ID token: the app client in `aud`, the sign-in request's nonce echoed."""
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "sub": user_id,
-            "aud": CLIENT_ID,
-            "token_use": "id",
-            "cognito:username": user_id,
-            "cognito:groups": groups,
-            "email": f"{user_id}@example.com",
-            "email_verified": True,
-            "auth_time": now,
-            "iat": now,
-            "exp": now + ttl_seconds,
-            "jti": str(uuid.uuid4()),
-        }
-        if nonce:
-            claims["nonce"] = nonce
-        return self._sign(claims)
+        """The sign-in's ID token: as `mint`'s, with the user's address and the sign-in request's nonce echoed."""
+        return self.mint(
+            user_id,
+            groups,
+            ttl_seconds,
+            email=f"{user_id}@example.com",
+            email_verified=True,
+            nonce=nonce or None,
+        )
+
+    def mint_access_token(self, user_id: str, groups: list[str], ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
+        """A token like a Cognito access token: the app client in `client_id`, no `aud`. The REST API's user-pool
+        authorizer refuses it (its methods have no OAuth scopes); the web app sends the ID token."""
+        return self.mint(
+            user_id,
+            groups,
+            ttl_seconds,
+            aud=None,
+            **{"cognito:username": None},
+            username=user_id,
+            client_id=CLIENT_ID,
+            token_use="access",  # noqa: S106 (a claim, not a secret)
+            scope="openid email profile",
+        )
 
 
 def serve_jwks(issuer: DevIssuer, host: str, port: int) -> ThreadingHTTPServer:
@@ -301,7 +309,7 @@ class OidcProvider:
         if not secrets.compare_digest(challenge, grant.code_challenge):
             raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
         return {
-            "access_token": self.issuer.mint(grant.user, grant.groups),
+            "access_token": self.issuer.mint_access_token(grant.user, grant.groups),
             "id_token": self.issuer.mint_id_token(grant.user, grant.groups, grant.nonce),
             "token_type": "Bearer",
             "expires_in": TOKEN_TTL_SECONDS,
@@ -520,7 +528,7 @@ def serve_provider(provider: OidcProvider, host: str, port: int) -> ThreadingHTT
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.issuer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    token = commands.add_parser("token", help="print a signed access token for the local stack")
+    token = commands.add_parser("token", help="print a signed ID token for the local stack")
     token.add_argument("--user", required=True, help="user id (the token's sub)")
     token.add_argument("--groups", default="", help="comma-separated groups, e.g. admin")
     token.add_argument("--ttl", type=int, default=TOKEN_TTL_SECONDS, help="seconds until it expires")

@@ -9,11 +9,33 @@ import json
 from pathlib import Path
 from typing import Any
 
+from devstack.issuer import CLIENT_ID, ISSUER
+from devstack.userpool import gateway_claims
+
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 PRODUCT_ID = "0b4c7a1e-3f6d-4a5b-9c8d-112233445566"
-ADMIN = {"principalId": "admin-1", "user_id": "admin-1", "groups": '["admin"]', "integrationLatency": 0}
 ORDER_ID = "5d1c2b3a-4e5f-4a6b-8c7d-99aabbccddee"
-CUSTOMER = {"principalId": "customer-1", "user_id": "customer-1", "groups": '["customer"]', "integrationLatency": 0}
+SIGNED_IN_AT = 1795780000  # a fixed time: the files do not change from one run to the next
+
+
+def user_pool_authorizer(user_id: str, groups: list[str]) -> dict[str, Any]:
+    """`requestContext.authorizer` as API Gateway's user-pool authorizer fills it: the ID token's claims, as text."""
+    claims = {
+        "sub": user_id,
+        "cognito:groups": groups,
+        "iss": ISSUER,
+        "cognito:username": user_id,
+        "aud": CLIENT_ID,
+        "token_use": "id",
+        "auth_time": SIGNED_IN_AT,
+        "iat": SIGNED_IN_AT,
+        "exp": SIGNED_IN_AT + 3600,
+    }
+    return {"claims": gateway_claims(claims)}
+
+
+ADMIN = user_pool_authorizer("admin-1", ["admin"])
+CUSTOMER = user_pool_authorizer("customer-1", ["customer"])
 
 
 def proxy_event(
@@ -199,11 +221,6 @@ def all_events() -> dict[str, dict[str, Any]]:
         ),
         "index_products": stream_event(),
         **commerce_events(),
-        "authorizer": {
-            "type": "TOKEN",
-            "authorizationToken": "Bearer <token>",
-            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:1234567890/v1/POST/products",
-        },
     }
 
 

@@ -138,7 +138,7 @@ def add_links(document: dict[str, Any]) -> None:
 
 
 def api_function_dirs() -> list[Path]:
-    """Code dirs of the template's functions that serve API events (the authorizer serves none)."""
+    """Code dirs of the template's functions that serve API events."""
     from devstack.template import load_template, resources_of_type
 
     functions = resources_of_type(load_template(), "AWS::Serverless::Function")

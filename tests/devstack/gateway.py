@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from devstack.issuer import CLIENT_ID, ISSUER
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAM_PYTHON = Path(os.environ.get("SAM_PYTHON", REPO_ROOT / ".venv-sam" / "bin" / "python"))
@@ -24,6 +26,8 @@ FUNCTION_PYTHON = os.environ.get(
 )
 API_READY = re.compile(r"API ready on (http://\S+)")
 LAMBDA_READY = re.compile(r"Lambda ready on (http://\S+)")
+# The local user pool's JWKS for a gateway whose tests never send a token to a user-pool route (nothing listens).
+NO_JWKS = "http://127.0.0.1:9/.well-known/jwks.json"
 
 
 @dataclass
@@ -52,8 +56,9 @@ class Gateway:
         return pids
 
 
-def start_gateway(directory: Path, template: Path = FIXTURES / "template.yaml") -> Gateway:
-    """devstack.apigw on `template` (the fixture's by default), with the fixture's environment and layer deps."""
+def start_gateway(directory: Path, template: Path = FIXTURES / "template.yaml", jwks_url: str = NO_JWKS) -> Gateway:
+    """devstack.apigw on `template` (the fixture's by default), with the fixture's environment and layer deps, its
+    user-pool authorizers verifying the dev issuer's tokens against `jwks_url`."""
     if not SAM_PYTHON.exists():
         pytest.fail(f"SAM CLI venv not found at {SAM_PYTHON}: run `make install` or set SAM_PYTHON")
     command = [
@@ -65,6 +70,9 @@ def start_gateway(directory: Path, template: Path = FIXTURES / "template.yaml") 
         "--lambda-port", "0",
         "--layer-deps", str(FIXTURES / "layer-deps"),
         "--function-python", FUNCTION_PYTHON,
+        "--user-pool-issuer", ISSUER,
+        "--user-pool-jwks-url", jwks_url,
+        "--user-pool-client-id", CLIENT_ID,
     ]  # fmt: skip
     stdout, log = directory / "apigw.out", directory / "apigw.log"
     with stdout.open("wb") as out, log.open("wb") as err:

@@ -8,9 +8,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
+from devstack.issuer import CLIENT_ID, ISSUER, DevIssuer
 from tests.devstack.gateway import FIXTURES, FUNCTION_PYTHON, REPO_ROOT, alive, start_gateway, stop_gateway
 
 PROBLEM_JSON = "application/problem+json"
@@ -94,6 +96,62 @@ def test_given_authorizer_crashes_when_private_route_called_then_500_authorizer_
     assert response.status_code == 500
     assert response.headers["X-Gateway-Response"] == "default-5xx"
     assert response.json() == {"title": "Internal error", "type": "AUTHORIZER_FAILURE"}
+
+
+def test_given_id_token_when_user_pool_route_called_then_its_claims_reach_the_handler_as_text(gateway, dev_issuer):
+    token = dev_issuer.mint("alice", ["admin", "staff"], ttl_seconds=600)
+
+    response = gateway.get("/member", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200, response.text
+    claims = response.json()["authorizer"]["claims"]
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert claims["sub"] == "alice" and claims["cognito:groups"] == "admin,staff"
+    assert claims["token_use"] == "id" and claims["aud"] == CLIENT_ID and claims["iss"] == ISSUER
+    assert claims["exp"] == time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(expiry))
+    assert all(isinstance(value, str) for value in claims.values())
+
+
+def test_given_token_without_bearer_scheme_when_user_pool_route_called_then_accepted_as_api_gateway_does(
+    gateway, dev_issuer
+):
+    response = gateway.get("/member", headers={"Authorization": dev_issuer.mint("bob", [])})
+
+    assert response.status_code == 200, response.text
+    assert "cognito:groups" not in response.json()["authorizer"]["claims"]  # Cognito leaves it out: no group
+
+
+BAD_POOL_TOKENS = {
+    "no header": lambda issuer, tmp_path: None,
+    "empty": lambda issuer, tmp_path: "",
+    "scheme only": lambda issuer, tmp_path: "Bearer",
+    "basic": lambda issuer, tmp_path: "Basic YWRtaW46YWRtaW4=",
+    "garbage": lambda issuer, tmp_path: "Bearer not-a-jwt",
+    "expired": lambda issuer, tmp_path: "Bearer " + issuer.mint("alice", ["admin"], ttl_seconds=-120),
+    "wrong issuer": lambda issuer, tmp_path: "Bearer " + issuer.mint("alice", ["admin"], iss="https://else.example"),
+    "other client": lambda issuer, tmp_path: "Bearer " + issuer.mint("alice", ["admin"], aud="another-app"),
+    "access token": lambda issuer, tmp_path: (
+        "Bearer " + issuer.mint("alice", ["admin"], token_use="access", aud=None, client_id=CLIENT_ID)
+    ),
+    "another key": lambda issuer, tmp_path: "Bearer " + DevIssuer(tmp_path).mint("alice", ["admin"]),
+    "truncated signature": lambda issuer, tmp_path: "Bearer " + issuer.mint("alice", ["admin"])[:-8],
+    "no sub": lambda issuer, tmp_path: "Bearer " + issuer.mint("alice", ["admin"], sub=None),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_POOL_TOKENS))
+def test_given_bad_or_no_token_when_user_pool_route_called_then_template_unauthorized_response(
+    gateway, dev_issuer, tmp_path, kind
+):
+    authorization = BAD_POOL_TOKENS[kind](dev_issuer, tmp_path)
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    response = gateway.get("/member", headers=headers)
+
+    assert response.status_code == 401, response.text
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert response.json() == {"title": "Authentication required", "detail": "Unauthorized"}
+    assert "user pool authorizer:" in gateway.log_text()
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("POST", "/items/1")])
@@ -352,3 +410,23 @@ def test_given_shop_template_when_a_quota_is_passed_then_its_gateway_response_as
     assert response.status_code == status
     assert response.headers["Content-Type"] == PROBLEM_JSON
     assert response.json() == problem
+
+
+def test_given_shop_template_when_signed_in_route_called_without_token_then_401_problem_before_any_function(
+    shop_gateway,
+):
+    response = requests.get(f"{shop_gateway.url}/cart", timeout=60)
+
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == PROBLEM_JSON
+    assert response.json()["type"] == "urn:shop:problem:unauthenticated"
+
+
+def test_given_shop_template_when_the_pools_keys_are_out_of_reach_then_500_authorizer_failure(shop_gateway, dev_issuer):
+    # This gateway's JWKS address has nothing listening: the token cannot be checked, which is not the caller's fault.
+    headers = {"Authorization": f"Bearer {dev_issuer.mint('alice', [])}"}
+
+    response = requests.get(f"{shop_gateway.url}/cart", headers=headers, timeout=60)
+
+    assert response.status_code == 500
+    assert response.json() == shop_problem("internal", "Internal error", 500, "the request could not be authorized")

@@ -1,5 +1,5 @@
 """Commerce properties under concurrency, through the local stack: API Gateway emulation, the
-authorizer, up to 16 worker processes per function, and a DynamoDB that is atomic per request as DynamoDB is.
+user-pool authorizer, up to 16 worker processes per function, and a DynamoDB that is atomic per request as DynamoDB is.
 
 Each test releases its requests together (a barrier), so they overlap in the functions; each would fail
 if the property broke (the oversell test was checked to fail with the stock condition removed).

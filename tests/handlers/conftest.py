@@ -19,7 +19,9 @@ from moto import mock_aws
 # Imported now, not by the first function a test loads: Powertools' Logger keeps the stdout it finds when it
 # is created, which must be pytest's own and not the capsys of whichever test happens to come first.
 import shop.common.observability
+from devstack.issuer import CLIENT_ID, ISSUER
 from devstack.template import create_table_requests, load_template
+from devstack.userpool import gateway_claims
 from shop.catalog.wiring import product_store
 from shop.commerce.wiring import commerce_store
 from shop.common.clients import dynamodb_client
@@ -118,16 +120,14 @@ def with_query(template: dict[str, Any], query: dict[str, str] | None) -> dict[s
 
 
 def as_user(template: dict[str, Any], groups: list[str] | None, user_id: str = "user-1") -> dict[str, Any]:
-    """The event as the authorizer would pass it for this caller; groups=None means no authorizer context."""
+    """The event as the user-pool authorizer would pass it for this caller (the ID token's claims, as text);
+    groups=None means no authorizer context."""
     result = copy.deepcopy(template)
     if groups is None:
         result["requestContext"].pop("authorizer", None)
     else:
-        result["requestContext"]["authorizer"] = {
-            "principalId": user_id,
-            "user_id": user_id,
-            "groups": json.dumps(groups),
-        }
+        claims = {"sub": user_id, "cognito:groups": groups, "aud": CLIENT_ID, "iss": ISSUER, "token_use": "id"}
+        result["requestContext"]["authorizer"] = {"claims": gateway_claims(claims)}
     return result
 
 

@@ -101,7 +101,7 @@ def test_given_no_token_when_calling_a_protected_route_then_401_problem(api_url,
 
 @pytest.mark.parametrize(("method", "path", "body"), PROTECTED)
 def test_given_a_token_that_is_not_a_jwt_when_calling_a_protected_route_then_401_problem(api_url, method, path, body):
-    # Reaches the authorizer function (the header has the Bearer form), which must refuse it.
+    # Reaches the user-pool authorizer (a header is present), which must refuse it.
     headers = {"Authorization": "Bearer not-a-jwt"}
     response = requests.request(method, f"{api_url}{path}", json=body, headers=headers, timeout=TIMEOUT)
     assert_problem(response, 401, "unauthenticated")

@@ -23,7 +23,7 @@ def test_given_user_and_groups_when_make_token_then_one_line_signed_token_with_t
     claims = jwt.decode(lines[0], key, algorithms=["RS256"], issuer=issuer, options={"verify_aud": False})
     assert claims["sub"] == "alice"
     assert claims["cognito:groups"] == ["admin", "staff"]
-    assert claims["client_id"] == CLIENT_ID and claims["token_use"] == "access"
+    assert claims["aud"] == CLIENT_ID and claims["token_use"] == "id"  # an ID token, as the storefront sends
 
 
 def test_given_no_user_when_token_command_then_it_refuses():

@@ -31,7 +31,7 @@ EVENT_FUNCTIONS = {
 }
 
 FUNCTIONS = sorted(path.parent.name for path in Path(__file__).parents[3].glob("functions/*/app.py"))
-NOT_API = {"authorizer", "index_products", "search_admin"} | EVENT_FUNCTIONS
+NOT_API = {"index_products", "search_admin"} | EVENT_FUNCTIONS
 API_FUNCTIONS = [name for name in FUNCTIONS if name not in NOT_API]
 
 
@@ -49,7 +49,8 @@ def _clear() -> None:
 
 @pytest.fixture
 def configured(table, jwks_url, monkeypatch):
-    """Every function's configuration; OpenSearch unreachable, so search answers 503 and indexing reports failures."""
+    """Every function's configuration (the user pool for the WebSocket API's $connect authorizer, the one function
+    that verifies tokens itself); OpenSearch unreachable, so search answers 503 and indexing reports failures."""
     monkeypatch.setenv("JWT_ISSUER", ISSUER)
     monkeypatch.setenv("JWT_AUDIENCE", CLIENT_ID)
     monkeypatch.setenv("JWKS_URL", jwks_url)
@@ -67,8 +68,6 @@ def configured(table, jwks_url, monkeypatch):
 
 
 def an_event(name: str, dev_issuer) -> dict:
-    if name == "authorizer":
-        return {**event(name), "authorizationToken": f"Bearer {dev_issuer.mint('alice', ['admin'])}"}
     if name == "live_authorizer":
         return {**event(name), "queryStringParameters": {"token": dev_issuer.mint("alice", ["customer"])}}
     if name == "search_admin":
@@ -86,8 +85,8 @@ def wrappers(handler) -> list[str]:
     return names
 
 
-def test_given_functions_then_all_twenty_five_are_covered():
-    assert len(FUNCTIONS) == 25 and len(API_FUNCTIONS) == 16
+def test_given_functions_then_all_twenty_four_are_covered():
+    assert len(FUNCTIONS) == 24 and len(API_FUNCTIONS) == 16
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -26,6 +26,7 @@ def clear_event_caches() -> None:
         wiring.connections,
         wiring.pusher,
         wiring.alerts,
+        wiring.consumer_records,
         eventbridge.events_client,
         ses.sesv2_client,
         sns.sns_client,

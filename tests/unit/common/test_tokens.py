@@ -17,13 +17,14 @@ def settings(jwks_url):
 
 
 def test_given_valid_access_token_when_verified_then_identity_and_groups(dev_issuer, settings):
-    identity = verify_token(dev_issuer.mint("alice", ["admin", "staff"]), settings)
+    token = dev_issuer.mint("alice", ["admin", "staff"], token_use="access", aud=None, client_id=CLIENT_ID)
+    identity = verify_token(token, settings)
     assert identity.user_id == "alice"
     assert identity.groups == ("admin", "staff")
 
 
 def test_given_id_token_for_our_client_when_verified_then_accepted(dev_issuer, settings):
-    token = dev_issuer.mint("bob", [], token_use="id", aud=CLIENT_ID, client_id=None)
+    token = dev_issuer.mint("bob", [])
     assert verify_token(token, settings).user_id == "bob"
 
 
@@ -32,8 +33,8 @@ def test_given_id_token_for_our_client_when_verified_then_accepted(dev_issuer, s
     [
         {"exp": int(time.time()) - 10},
         {"iss": "https://evil.example"},
-        {"client_id": "other-client"},
-        {"token_use": "id", "aud": "other-client"},
+        {"token_use": "access", "aud": None, "client_id": "other-client"},
+        {"aud": "other-client"},
         {"token_use": "refresh"},
         {"cognito:groups": "admin"},
         {"sub": None},

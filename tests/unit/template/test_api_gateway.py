@@ -25,21 +25,42 @@ SIGNED_IN_ROUTES = {
 
 
 @pytest.mark.parametrize("response_type", sorted(API["GatewayResponses"]))
-def test_given_gateway_response_then_problem_json_whose_status_is_the_responses(response_type):
+def test_given_gateway_response_then_problem_json_whose_status_is_the_responses_readable_cross_origin(response_type):
     response = API["GatewayResponses"][response_type]
     body = json.loads(response["ResponseTemplates"]["application/json"])
     assert body["status"] == response["StatusCode"]
     assert body["type"] and body["title"] and body["detail"]
     assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+    # Readable by the storefront's page (a 401 signs the user out), as by any: the gateway's answers carry no data.
+    assert response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == "'*'"
 
 
-def test_given_api_events_then_exactly_the_admin_and_signed_in_routes_use_the_token_authorizer():
+def test_given_api_events_then_exactly_the_admin_and_signed_in_routes_use_the_user_pool_authorizer():
     guarded = {
         (event["Method"], event["Path"])
         for _, _, event in api_events()
         if event.get("Auth", {}).get("Authorizer") == "TokenAuthorizer"
     }
     assert guarded == ADMIN_ROUTES | SIGNED_IN_ROUTES
+
+
+def test_given_signed_in_routes_then_the_user_pools_own_authorizer_verifies_the_token_without_a_function():
+    [authorizer] = of_type("AWS::ApiGateway::RestApi")["ShopApi"]["Body"]["components"]["securitySchemes"].values()
+    assert authorizer["name"] == "Authorization" and authorizer["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert authorizer["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
+    }
+    assert "AWS::ApiGateway::Authorizer" not in {resource["Type"] for resource in resources().values()}
+
+
+def test_given_user_pool_then_one_app_client_and_no_group_name_with_a_comma():
+    # The authorizer takes any ID token the pool signed: with one client, that is a token for this client. And the
+    # routes read the groups from the claim API Gateway joins with commas: a comma in a name would split it.
+    clients = of_type("AWS::Cognito::UserPoolClient").values()
+    assert [client["UserPoolId"] for client in clients] == [{"Ref": "UserPool"}]
+    groups = [group["GroupName"] for group in of_type("AWS::Cognito::UserPoolGroup").values()]
+    assert groups and all("," not in name for name in groups)
 
 
 def stage() -> dict:

@@ -52,7 +52,6 @@ def test_given_each_api_function_then_it_may_do_only_what_its_route_needs():
         **COMMERCE_ACTIONS,
     }
     assert {function: dynamodb_actions(function) for function in API_FUNCTIONS} == expected
-    assert dynamodb_actions("AuthorizerFunction") == set()
 
 
 def test_given_the_idempotency_table_then_only_the_event_consumers_reach_it_and_checkout_does_not():

@@ -1,9 +1,10 @@
-"""Bearer token verification for the Lambda authorizer.
+"""Bearer token verification.
 
 Tokens are Cognito-style JWTs: RS256-signed by a key in the issuer's JWKS, with `iss`, `exp`, and
 either `aud` (ID tokens) or `client_id` (access tokens) naming our app client. Groups come from
-the `cognito:groups` claim. Only the authorizer uses this; handlers read its verdict from the
-request context.
+the `cognito:groups` claim. For a function that must verify a token itself (a Lambda authorizer);
+the REST API's routes never do: API Gateway's user-pool authorizer verifies their tokens and the
+routes read its claims from the request context (shop.common.identity).
 """
 
 from dataclasses import dataclass

@@ -80,7 +80,8 @@ def alerts() -> "SnsAlerts":
 
 def consumer_records() -> "BasePersistenceLayer":
     """The idempotency records of the e-mail and alert consumers, in the idempotency table under their own keys
-    (Powertools prefixes each key with the function's name)."""
+    (Powertools prefixes each key with the function's name); checkout keeps none there (the order is its own
+    record)."""
     from shop.events.adapters.idempotency import idempotency_store
 
     return idempotency_store()
