@@ -64,7 +64,8 @@ lock: install ## After changing a requirements file: re-pin every package the en
 	{ echo "# Every package of .venv-scan, pinned (pip freeze); requirements-scan.txt names the direct ones."; $(VENV_SCAN)/bin/python -m pip freeze; } > constraints-scan.txt
 
 # `make dev` installs only what the stack runs on: the scanners' venv comes with `make test` and `make scan`.
-dev: $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed $(if $(HAS_FRONTEND),$(FRONTEND)/dist/index.html,web-build) ## Build the web app and run the whole stack locally (web app on :$(WEB_PORT), API on :$(PORT), sign-in, DynamoDB, OpenSearch, stream trigger); SEED=0: no demo catalog; VERBOSE=1: raw function logs
+# Node is checked first: a missing one stops it before minutes of installing.
+dev: $(if $(HAS_FRONTEND),node-check) $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed $(if $(HAS_FRONTEND),$(FRONTEND)/dist/index.html,web-build) ## Build the web app and run the whole stack locally (web app on :$(WEB_PORT), API on :$(PORT), sign-in, DynamoDB, OpenSearch, stream trigger); SEED=0: no demo catalog; VERBOSE=1: raw function logs
 	$(PY) -m devstack --port $(PORT) --web-port $(WEB_PORT) --vite-port $(VITE_PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,) $(if $(filter 1 yes true,$(VERBOSE)),--verbose,)
 
 web: node-check $(if $(HAS_FRONTEND),$(FRONTEND)/node_modules/.installed) ## Vite's dev server (hot reload) on :$(VITE_PORT), against the stack `make dev` runs
