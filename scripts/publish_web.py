@@ -32,7 +32,15 @@ CONFIG = "config.json"
 # The app's scopes: the user pool client allows exactly these.
 SCOPE = "openid email profile"
 # The outputs of template.yaml this script reads.
-OUTPUTS = ("ApiUrl", "UserPoolAuthority", "UserPoolClientId", "UserPoolLogoutUrl", "WebBucketName", "WebDistributionId")
+OUTPUTS = (
+    "ApiUrl",
+    "LiveStatusUrl",
+    "UserPoolAuthority",
+    "UserPoolClientId",
+    "UserPoolLogoutUrl",
+    "WebBucketName",
+    "WebDistributionId",
+)
 CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".mjs": "text/javascript; charset=utf-8",
@@ -97,6 +105,7 @@ def web_config(outputs: dict[str, str]) -> dict[str, Any]:
     """config.json: the shape frontend/src/lib/config.ts reads."""
     return {
         "apiUrl": outputs["ApiUrl"],
+        "wsUrl": outputs["LiveStatusUrl"],
         "oidc": {
             "authority": outputs["UserPoolAuthority"],
             "clientId": outputs["UserPoolClientId"],

@@ -40,6 +40,7 @@ def dist(tmp_path):
 def outputs(distribution_id: str = "E2EXAMPLE") -> dict[str, str]:
     return {
         "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/v1",
+        "LiveStatusUrl": "wss://def456.execute-api.eu-west-1.amazonaws.com/live",
         "UserPoolAuthority": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
         "UserPoolClientId": "client123",
         "UserPoolLogoutUrl": "https://shop-staging-123456789012.auth.eu-west-1.amazoncognito.com/logout",
@@ -76,6 +77,7 @@ def test_given_no_index_when_planned_then_it_says_to_build_the_app_first(tmp_pat
 def test_given_outputs_then_config_json_is_what_the_app_reads():
     assert web_config(outputs()) == {
         "apiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/v1",
+        "wsUrl": "wss://def456.execute-api.eu-west-1.amazonaws.com/live",
         "oidc": {
             "authority": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
             "clientId": "client123",
@@ -104,7 +106,7 @@ def test_given_stack_when_its_outputs_are_read_then_every_one_the_publish_needs(
 def test_given_stack_without_the_web_outputs_when_read_then_it_names_what_is_missing():
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     create_stack(cloudformation, {"ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/v1"})
-    with pytest.raises(PublishError, match=r"no output UserPoolAuthority, .*WebDistributionId"):
+    with pytest.raises(PublishError, match=r"no output LiveStatusUrl, UserPoolAuthority, .*WebDistributionId"):
         stack_outputs(cloudformation, "shop-staging")
     assert set(OUTPUTS) <= set(outputs())
 

@@ -62,7 +62,8 @@ export type Parsed =
  */
 export function parseProductForm(values: ProductFormValues): Parsed {
   const errors: Partial<Record<FormField, string>> = {};
-  const currency = values.currency.trim().toUpperCase() || "USD";
+  // The API checks the code against ISO 4217 and names the field in its 422; the form sends what was typed.
+  const currency = (values.currency.trim().toUpperCase() || "USD") as ProductCreate["currency"];
   let priceCents: number | null = null;
   try {
     priceCents = parseMoney(values.price, currency);

@@ -29,7 +29,8 @@ export function toShippingAddress(values: Record<Field, string>): ShippingAddres
     line1: values.line1.trim(),
     city: values.city.trim(),
     postal_code: values.postal_code.trim(),
-    country: values.country.trim().toUpperCase(),
+    // The API checks the code against ISO 3166-1 and names the field in its 422 (shown beside it).
+    country: values.country.trim().toUpperCase() as ShippingAddress["country"],
   };
   const line2 = values.line2.trim();
   if (line2) address.line2 = line2;

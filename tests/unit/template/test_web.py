@@ -157,11 +157,13 @@ def test_given_content_security_policy_then_no_inline_or_eval_script_and_no_fram
     assert directives["default-src"] == ["'self'"]
 
 
-def test_given_content_security_policy_then_the_page_talks_only_to_the_api_and_cognito():
+def test_given_content_security_policy_then_the_page_talks_only_to_the_apis_and_cognito():
     cognito = "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"
     assert csp()["connect-src"] == [
         "'self'",
         "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}",
+        # The live order status WebSocket API.
+        "wss://*.execute-api.${AWS::Region}.${AWS::URLSuffix}",
         "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}",
         cognito,
     ]
