@@ -17,8 +17,8 @@
     mailbox    SES v2 caught, never sent: a page and /messages.json (devstack.mailbox)
     web        the built web app (frontend/dist) with its config.json and security headers (devstack.web)
 
-The console shows one line per request and one per function log record (devstack.console); --verbose (or
-VERBOSE=1) prints every line as the functions and SAM CLI write it. Ctrl-C stops all of it.
+The console shows one line per request and one per function log record (devstack.console); --verbose
+(`VERBOSE=1 make dev`) prints every line as the functions and SAM CLI write it. Ctrl-C stops all of it.
 """
 
 import argparse
@@ -235,8 +235,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--verbose",
         action="store_true",
-        default=os.environ.get("VERBOSE", "").lower() in {"1", "yes", "true"},
-        help="print the functions' raw output (JSON logs, metrics) and every access line (also VERBOSE=1)",
+        help="print the functions' raw output (JSON logs, metrics) and every access line (`VERBOSE=1 make dev`)",
     )
     return parser.parse_args(argv)
 
