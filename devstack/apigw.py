@@ -414,6 +414,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # Ctrl-C reaches this process twice (the terminal's SIGINT, then `python -m devstack`'s SIGTERM): the
+        # second must not cut the clean-up short with a traceback.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         invoke_server.shutdown()
         invoke_server.server_close()
         runtime.shutdown()
