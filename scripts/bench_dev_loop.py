@@ -31,7 +31,7 @@ WARM_GOAL_SECONDS = 20.0
 # A clean start installs every environment and the web app's packages: allow for a slow, shared machine.
 CLEAN_TIMEOUT_SECONDS = float(os.environ.get("BENCH_DEV_LOOP_CLEAN_TIMEOUT", "1800"))
 WARM_TIMEOUT_SECONDS = 300.0
-WARM_RUNS = int(os.environ.get("BENCH_DEV_LOOP_WARM_RUNS", "3"))
+WARM_RUNS = max(1, int(os.environ.get("BENCH_DEV_LOOP_WARM_RUNS", "3")))
 PORT_VARIABLES = (
     "PORT", "WEB_PORT", "VITE_PORT", "DYNAMODB_PORT", "ISSUER_PORT", "OPENSEARCH_PORT", "LAMBDA_PORT",
     "EVENTS_PORT", "WS_PORT", "MAIL_PORT",
