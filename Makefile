@@ -172,9 +172,8 @@ audit: $(VENV_SCAN)/.installed ## pip-audit of every pinned requirements file (A
 
 scan: cfn-lint checkov bandit audit ## Every scanner
 
-diagram: $(VENV)/.installed ## Regenerate docs/architecture.mmd from template.yaml (+ pipeline.yaml) and render docs/architecture.svg
-	$(PY) -m scripts.diagram --output docs/architecture.mmd
-	tools/diagram/render.sh docs/architecture.mmd docs/architecture.svg
+diagram: $(VENV)/.installed ## Regenerate docs/architecture{,-detail}.dot from template.yaml (+ pipeline.yaml) and draw them as SVG and PNG (Graphviz)
+	tools/diagram/render.sh $(PY) docs
 
 smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): make smoke URL=https://.../v1
 	SHOP_API_URL="$(URL)" $(PY) -m pytest tests/smoke/test_deployed_api.py
@@ -182,7 +181,7 @@ smoke: $(VENV)/.installed ## Smoke-test a deployed API (anonymous calls only): m
 test: install lint typecheck sam-validate sam-build scan web-check ## Install what is needed and run every check (browser tests on the built web app included)
 	$(PY) -m pytest
 
-bench: install ## Cold-start, warm-latency, indexer-throughput and search figures
+bench: install sam-build web-build ## Cold starts of the built artifact (bytecode on/off, vs the floor), cost per request, warm latency, search, commerce, order events and storefront page loads
 	$(PY) -m scripts.bench
 
 SOAK_MINUTES ?= 5
@@ -190,4 +189,4 @@ soak: install ## Mixed traffic from 16 clients for SOAK_MINUTES (5) against a st
 	$(PY) -m scripts.soak --minutes $(SOAK_MINUTES) $(if $(URL),--url $(URL),)
 
 clean: ## Remove environments and build output
-	rm -rf $(VENV) $(VENV_SAM) $(VENV_SCAN) .build .aws-sam .local tools/diagram/node_modules
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_SCAN) .build .aws-sam .local

@@ -1,98 +1,194 @@
-"""`make bench`: cold-start import cost per function, warm latency of the local stack, then search
-(scripts/bench_search.py).
+"""`make bench`: cold starts as Lambda pays them, warm latency of the local stack, then search
+(scripts/bench_search.py) and commerce (scripts/bench_commerce.py).
 
-1. Cold start: a fresh interpreter (the runtime's python3.13, the function's Lambda path: its code,
-   the layer, the layer's dependencies) imports the handler module; median of RUNS runs, beside the
-   floor of a bare interpreter importing boto3 and creating a DynamoDB client.
+1. Cold start: for every function, a fresh interpreter (the runtime's python3.13) on the deployed artifact laid out
+   on this machine (scripts/bench_artifact.py: `make sam-build`'s files and bytecode, this machine's wheels, 1980
+   file times, read-only; LAMBDA_TASK_ROOT set, tracing on) imports the handler and invokes it once on its event
+   from events/, against the local DynamoDB / OpenSearch / token issuer of a stack the bench starts: init plus
+   first request, from the process's start, median of RUNS. Beside it the floor (a bare interpreter importing
+   boto3, creating a DynamoDB client and doing one GetItem against the same DynamoDB), measured in the same rounds,
+   the same function without bytecode (as SAM's python builder ships), and the protected-request cold path (the
+   authorizer, then the function).
 2. Warm latency: GET /products/{id} through the local stack (API Gateway emulation, function
    process, moto DynamoDB), REQUESTS requests from CLIENTS concurrent clients, beside a direct
    DynamoDB GetItem of the same item on the same local DynamoDB, same load.
 
-Figures are medians and ratios: this machine is shared and noisy.
+Figures are medians and ratios: this machine is shared and noisy. `python -m scripts.bench cold` (or warm,
+search, commerce) runs one part; BENCH_FUNCTIONS=GetProductFunction,... limits the cold starts to some functions.
 """
 
+import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
 
-from devstack.template import load_template, resources_of_type
-from scripts import bench_search
+from devstack.template import load_template
+from scripts import bench_cost, bench_events, bench_search, bench_web
+from scripts.bench_artifact import IMPORT_ENVIRONMENT, ArtifactTree, built_functions, lay_out, run_probe, thaw
 from scripts.bench_commerce import commerce_bench
+from scripts.make_events import product_image
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LAYER_DIRS = [REPO_ROOT / "layers" / "shared", REPO_ROOT / ".build" / "layer-deps"]
-FUNCTION_PYTHON = os.environ.get(
-    "FUNCTION_PYTHON", str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
-)
+EVENTS = REPO_ROOT / "events"
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "800"))
 CLIENTS = 8
-IMPORT_ENV = {
-    "TABLE_NAME": "bench",
-    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
-    "CURSOR_SIGNING_KEY": "benchmark-only-cursor-signing-key",
-    "JWT_ISSUER": "bench",
-    "JWT_AUDIENCE": "bench",
-    "JWKS_URL": "http://127.0.0.1/jwks.json",
-    "OPENSEARCH_ENDPOINT": "http://127.0.0.1:9200",
-    "OPENSEARCH_AUTH": "none",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_SERVICE_NAME": "shop",
-    "POWERTOOLS_METRICS_NAMESPACE": "Shop/bench",
-    "CORS_ALLOWED_ORIGINS": "http://localhost:5173",
-    # The order events' functions.
-    "EVENT_BUS_NAME": "bench",
-    "MAIL_FROM": "orders@example.com",
-    "ORDER_PLACED_TEMPLATE": "bench-placed",
-    "ORDER_STATUS_TEMPLATE": "bench-status",
-    "ORDER_CANCELLED_TEMPLATE": "bench-cancelled",
-    "USER_POOL_ID": "us-east-1_bench",
-    "CONNECTIONS_TABLE_NAME": "bench-connections",
-    "WEBSOCKET_MANAGEMENT_ENDPOINT": "https://bench.execute-api.us-east-1.amazonaws.com/live",
-    "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:bench",
-}
-TIMED_IMPORT = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+# The goal for every API function: init plus first request within this multiple of the floor.
+GOAL = 1.3
+# Events named otherwise than the function's directory (the search administration has one per action).
+EVENT_NAMES = {"search_admin": "search_admin_check"}
+FLOOR = (
+    "import boto3; boto3.client('dynamodb').get_item(TableName='ShopTable', "
+    "Key={'pk': {'S': 'PRODUCT#bench-floor'}, 'sk': {'S': 'PRODUCT'}})"
+)
 
 
-def timed(statement: str, python_path: list[Path], cwd: Path) -> float:
-    """Median seconds a fresh interpreter spends running `statement`."""
-    # LAMBDA_TASK_ROOT tells Powertools it runs in Lambda: Tracer then patches its clients at init, as it does there
-    # (outside Lambda the X-Ray SDK builds AWS clients of its own at import, which Lambda never pays for).
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.pathsep.join(map(str, python_path)),
-        "LAMBDA_TASK_ROOT": str(cwd),
-        **IMPORT_ENV,
-    }
-    samples = []
+def median_run(runs: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
+    """The median run by seconds, with its own split, the best run, and every status seen."""
+    ordered = sorted(runs, key=lambda run: run[0])
+    seconds, report = ordered[len(ordered) // 2]
+    statuses = sorted({str(r["status"]) for _, r in runs})
+    cpu = sorted(r["cpu"] for _, r in runs)[len(runs) // 2]
+    return {**report, "seconds": seconds, "best": ordered[0][0], "cpu": cpu, "statuses": statuses}
+
+
+def cold_starts_of(
+    trees: dict[bool, ArtifactTree], logical_id: str, event: Path, env: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """RUNS rounds of: the floor, the function with bytecode, the function without. Interleaved, so that each
+    ratio compares runs from the same minutes of this shared machine's load."""
+    runs: dict[str, list[tuple[float, dict[str, Any]]]] = {"floor": [], "bytecode": [], "source": []}
     for _ in range(RUNS):
-        output = subprocess.run(
-            [FUNCTION_PYTHON, "-s", "-c", TIMED_IMPORT.format(statement=statement)],
-            env=env, cwd=cwd, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        samples.append(float(output.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
+        floor = run_probe(trees[True], None, statement=FLOOR, environment=env)
+        runs["floor"].append((floor.seconds, floor.report))
+        for name, tree in (("bytecode", trees[True]), ("source", trees[False])):
+            reseed(env)
+            result = run_probe(tree, logical_id, event=event, environment=env)
+            runs[name].append((result.seconds, result.report))
+    return {name: median_run(samples) for name, samples in runs.items()}
+
+
+def reseed(env: dict[str, str]) -> None:
+    """The events' product exists before each run (DeleteProduct's event removes it)."""
+    client = boto3.client(
+        "dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    client.put_item(TableName=env["TABLE_NAME"], Item=product_image(1, 2999))
+
+
+def event_for(source: Path, scratch: Path, token: str) -> Path:
+    name = EVENT_NAMES.get(source.name, source.name)
+    event = EVENTS / f"{name}.json"
+    if name != "authorizer":
+        return event
+    document = json.loads(event.read_text())
+    document["authorizationToken"] = f"Bearer {token}"
+    signed = scratch / "authorizer.json"
+    signed.write_text(json.dumps(document))
+    return signed
+
+
+def protected(template: dict[str, Any]) -> set[str]:
+    """Functions behind the token authorizer: each request runs the authorizer first."""
+    return {
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values()
+        if event.get("Type") == "Api" and (event["Properties"].get("Auth") or {}).get("Authorizer")
+    }
+
+
+def milliseconds(figure: dict[str, Any]) -> str:
+    split = f"{figure['import'] * 1000:4.0f} + {figure['first_request'] * 1000:4.0f}"
+    return f"{figure['seconds'] * 1000:6.0f} ms ({split})"
 
 
 def cold_starts() -> None:
-    floor = timed("import boto3; boto3.client('dynamodb')", LAYER_DIRS, REPO_ROOT)
-    print(f"\nCold-start init (median of {RUNS} fresh interpreters, {Path(FUNCTION_PYTHON).name})")
-    print(f"  {'floor: import boto3 + DynamoDB client':44s} {floor * 1000:7.0f} ms   1.00x")
-    functions = resources_of_type(load_template(), "AWS::Serverless::Function")
-    for logical_id, properties in sorted(functions.items()):
-        code = REPO_ROOT / properties["CodeUri"]
-        seconds = timed("import app", [code, *LAYER_DIRS], code)
-        print(f"  {logical_id:44s} {seconds * 1000:7.0f} ms   {seconds / floor:4.2f}x")
+    from devstack.launcher import running_stack
+
+    template = load_template()
+    functions = built_functions(template)
+    chosen = os.environ.get("BENCH_FUNCTIONS")
+    if chosen:
+        functions = {logical_id: functions[logical_id] for logical_id in chosen.split(",")}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        (scratch / "stack").mkdir()
+        with running_stack(scratch / "stack") as stack:
+            stack_env = json.loads((scratch / "stack" / "env.json").read_text())["Parameters"]
+            env = {**IMPORT_ENVIRONMENT, **{name: str(value) for name, value in stack_env.items()}}
+            token = stack.token("bench-customer", ["customer"])
+            trees = {
+                True: lay_out(scratch / "bytecode", functions),
+                False: lay_out(scratch / "source", functions, bytecode=False),
+            }
+            try:
+                report(template, functions, trees, env, scratch, token)
+            finally:
+                for tree in trees.values():
+                    thaw(tree.root)
+
+
+def report(
+    template: dict[str, Any],
+    functions: dict[str, Path],
+    trees: dict[bool, ArtifactTree],
+    env: dict[str, str],
+    scratch: Path,
+    token: str,
+) -> None:
+    print(f"\nCold start: init + first request from process start (median of {RUNS}; import + first request)")
+    columns = f"{'floor':>7s}   {'bytecode (as shipped)':24s} {'x floor':>7s}   {'no bytecode':24s} x floor"
+    print(f"  {'function':28s} {columns}")
+    figures = {}
+    for logical_id, source in sorted(functions.items()):
+        figure = cold_starts_of(trees, logical_id, event_for(source, scratch, token), env)
+        figures[logical_id] = figure
+        floor, on, off = (figure[name]["seconds"] for name in ("floor", "bytecode", "source"))
+        mark = "" if on / floor <= GOAL else " *"
+        print(
+            f"  {logical_id:28s} {floor * 1000:4.0f} ms   {milliseconds(figure['bytecode']):24s}"
+            f" {on / floor:6.2f}x{mark:2s}"
+            f" {milliseconds(figure['source']):24s} {off / floor:6.2f}x  {','.join(figure['bytecode']['statuses'])}"
+        )
+    print("\nThe same in CPU time to the first answer (median; the machine's load barely changes it), and the best")
+    print("run's elapsed time (the load only ever adds to it)")
+    columns = f"{'floor':>7s}   {'bytecode':>8s} {'x floor':>7s}   {'no bytecode':>11s} {'x floor':>7s}   best x floor"
+    print(f"  {'function':28s} {columns}")
+    for logical_id, figure in sorted(figures.items()):
+        floor, on, off = (figure[name]["cpu"] for name in ("floor", "bytecode", "source"))
+        best = figure["bytecode"]["best"] / figure["floor"]["best"]
+        print(
+            f"  {logical_id:28s} {floor * 1000:4.0f} ms   {on * 1000:5.0f} ms {on / floor:6.2f}x"
+            f"   {off * 1000:8.0f} ms {off / floor:6.2f}x   {best:6.2f}x"
+        )
+    floors = [figure["floor"]["seconds"] for figure in figures.values()]
+    print("  floor: a bare python3.13 importing boto3, creating a DynamoDB client, one GetItem (median of the")
+    print(f"  medians: {sorted(floors)[len(floors) // 2] * 1000:.0f} ms); * above the goal of {GOAL}x the floor")
+    if "AuthorizerFunction" in figures:
+        authorizer = figures["AuthorizerFunction"]
+        print("\nProtected request, cold: the authorizer's cold start, then the function's (bytecode as shipped)")
+        for logical_id in sorted(protected(template) & figures.keys()):
+            total = authorizer["bytecode"]["seconds"] + figures[logical_id]["bytecode"]["seconds"]
+            floor = (authorizer["floor"]["seconds"] + figures[logical_id]["floor"]["seconds"]) / 2
+            print(f"  {'AuthorizerFunction + ' + logical_id:50s} {total * 1000:6.0f} ms  {total / floor:5.2f}x floor")
+    print("\nWarm request in the same process (the second invocation: what a warm request is billed for), and the")
+    print("AWS operations of the first and second requests")
+    for logical_id, figure in sorted(figures.items()):
+        first, second = (", ".join(calls) or "-" for calls in figure["bytecode"]["calls"])
+        print(f"  {logical_id:28s} {figure['bytecode']['second_request'] * 1000:6.1f} ms   {first} | {second}")
+    bench_cost.report(figures)
+    if os.environ.get("BENCH_JSON"):
+        Path(os.environ["BENCH_JSON"]).write_text(json.dumps(figures, indent=1))
 
 
 def under_load(request: callable) -> list[float]:  # type: ignore[valid-type]
@@ -139,8 +235,15 @@ def warm_latency() -> None:
     print(f"  ratio (stack / direct): p50 {api_p50 / db_p50:4.1f}x  p99 {api_p99 / db_p99:4.1f}x")
 
 
+PARTS = {
+    "cold": cold_starts,
+    "warm": warm_latency,
+    "search": bench_search.main,
+    "commerce": commerce_bench,
+    "events": bench_events.main,
+    "web": bench_web.main,
+}
+
 if __name__ == "__main__":
-    cold_starts()
-    warm_latency()
-    bench_search.main()
-    commerce_bench()
+    for part in sys.argv[1:] or PARTS:
+        PARTS[part]()

@@ -1,87 +1,131 @@
-"""Writes the architecture diagram (a Mermaid flowchart) from template.yaml and, when it exists, pipeline.yaml.
+"""Draws the architecture from template.yaml (and pipeline.yaml when it exists), with AWS's icons.
 
-Everything drawn is read from the templates by resource type and property: the API's routes from the functions'
-Api events, who reads and writes what from their IAM statements, the stream and its dead-letter queue from the
-event source mappings, what sits in the VPC from VpcConfig and VPCOptions, the security groups' rules, what each
-KMS key encrypts, the pipeline's stages. So a change to the template changes the diagram, and the test that
-compares docs/architecture.mmd with this output fails until `make diagram` is run.
+Two pictures come out of one reading of the templates: an overview an architect would sketch (route functions
+grouped by the path they serve, with their count; the VPC with its subnets, security groups and endpoints; the
+numbered data flows and a legend) and a detailed view with one box per function. Everything drawn is read by
+resource type and property: the routes from the functions' Api events, who reads and writes what from their IAM
+statements, the stream from the event source mappings, what sits in the VPC from VpcConfig and VPCOptions, the
+storefront from the CloudFront distributions' origins, the pipeline's stages from pipeline.yaml. Whatever the
+overview does not draw is listed in a note, by type.
 
-    python -m scripts.diagram [--template template.yaml] [--pipeline pipeline.yaml] [--output FILE]
+The output is Graphviz source (`docs/architecture.dot`, `docs/architecture-detail.dot`), written through the
+`diagrams` package's nodes, clusters and edges, with icon paths relative to its resources folder: deterministic text
+that a test compares with the templates without Graphviz. `--render` also runs Graphviz (`dot`) to draw each as SVG
+(icons embedded, so the file stands alone) and PNG; `make diagram` does both.
+
+    python -m scripts.diagram [--template T] [--pipeline P] [--output-dir docs] [--render]
 """
 
 import argparse
+import base64
+import ipaddress
+import itertools
 import re
+import shutil
+import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import diagrams
+from diagrams import Cluster, Diagram, setdiagram
+from diagrams.aws.analytics import AmazonOpensearchService
+from diagrams.aws.compute import Lambda
+from diagrams.aws.database import DynamodbStreams, DynamodbTable
+from diagrams.aws.devtools import Codebuild, Codepipeline
+from diagrams.aws.engagement import SimpleEmailServiceSes
+from diagrams.aws.general import Users
+from diagrams.aws.integration import Eventbridge, SimpleNotificationServiceSnsTopic, SimpleQueueServiceSqsQueue
+from diagrams.aws.management import Cloudformation, Cloudwatch
+from diagrams.aws.network import APIGateway, CloudFront, Endpoint, PrivateSubnet
+from diagrams.aws.security import (
+    WAF,
+    Cognito,
+    IdentityAndAccessManagementIamRole,
+    KeyManagementService,
+    SecretsManager,
+)
+from diagrams.aws.storage import SimpleStorageServiceS3Bucket
 
 from devstack.template import load_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO_ROOT / "template.yaml"
 PIPELINE = REPO_ROOT / "pipeline.yaml"
+DOCS = REPO_ROOT / "docs"
+OVERVIEW = "architecture"
+DETAIL = "architecture-detail"
+# The icons' folder: the committed source names icons relative to it, Graphviz finds them through `imagepath`.
+ICON_ROOT = Path(diagrams.__file__).resolve().parent.parent / "resources"
 
-HEADER = "%% Generated from template.yaml and pipeline.yaml by scripts/diagram.py (`make diagram`): do not edit."
+HEADER = "// Generated from template.yaml and pipeline.yaml by scripts/diagram.py (`make diagram`): do not edit."
+# The overview must read at page width: Graphviz scales it down to this size (inches at 96 dpi: 1,920 px).
+PAGE_WIDTH_INCHES = 20
 
 FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (FUNCTION, LAMBDA_FUNCTION)
 API = "AWS::Serverless::Api"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 TOPIC = "AWS::SNS::Topic"
+EVENT_BUS = "AWS::Events::EventBus"
+WEBSOCKET = "AWS::ApiGatewayV2::"
+SES = "AWS::SES::"
+SES_SEND_ACTIONS = {"ses:SendEmail", "ses:SendTemplatedEmail", "ses:SendRawEmail", "ses:SendBulkEmail", "ses:*"}
+SAM_SES_POLICIES = {"SESCrudPolicy", "SESBulkTemplatedCrudPolicy", "SESBulkTemplatedCrudPolicy_v2"}
+EVENT_RULE = "AWS::Events::Rule"
 SUBSCRIPTION = "AWS::SNS::Subscription"
 DOMAIN = "AWS::OpenSearchService::Domain"
 USER_POOL = "AWS::Cognito::UserPool"
+POOL_PARTS = {
+    "AWS::Cognito::UserPoolClient": "app client",
+    "AWS::Cognito::UserPoolGroup": "group",
+    "AWS::Cognito::UserPoolDomain": "hosted domain",
+}
 SECRET = "AWS::SecretsManager::Secret"
 WEB_ACL = "AWS::WAFv2::WebACL"
 WEB_ACL_ASSOCIATION = "AWS::WAFv2::WebACLAssociation"
+DISTRIBUTION = "AWS::CloudFront::Distribution"
+BUCKET = "AWS::S3::Bucket"
+BUCKET_POLICY = "AWS::S3::BucketPolicy"
+CLOUDFRONT = "AWS::CloudFront::"
+# The CloudFront resources that configure a distribution: (one, many).
+CLOUDFRONT_PARTS = {
+    "OriginAccessControl": ("origin access control", "origin access controls"),
+    "CachePolicy": ("cache policy", "cache policies"),
+    "OriginRequestPolicy": ("origin request policy", "origin request policies"),
+    "ResponseHeadersPolicy": ("headers policy", "headers policies"),
+    "Function": ("CloudFront function", "CloudFront functions"),
+}
 VPC = "AWS::EC2::VPC"
 SUBNET = "AWS::EC2::Subnet"
 SECURITY_GROUP = "AWS::EC2::SecurityGroup"
 SECURITY_GROUP_INGRESS = "AWS::EC2::SecurityGroupIngress"
 SECURITY_GROUP_EGRESS = "AWS::EC2::SecurityGroupEgress"
 VPC_ENDPOINT = "AWS::EC2::VPCEndpoint"
+ROUTE_TABLE = "AWS::EC2::RouteTable"
+ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+FLOW_LOG = "AWS::EC2::FlowLog"
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
 ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
-LOG_GROUP = "AWS::Logs::LogGroup"
 ALARM_STATES = {"AlarmActions": "alarm", "OKActions": "ok", "InsufficientDataActions": "no data"}
-ROLE = "AWS::IAM::Role"
-ROUTE_TABLE = "AWS::EC2::RouteTable"
-ROUTE_TABLE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+LOG_GROUP = "AWS::Logs::LogGroup"
 DASHBOARD = "AWS::CloudWatch::Dashboard"
+ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 
-# Resources a diagram node already stands for, or that only configure one (their facts are in its label).
-FOLDED_TYPES = {
-    "AWS::Cognito::UserPoolClient",
-    "AWS::Cognito::UserPoolGroup",
-    "AWS::Cognito::UserPoolDomain",
-    SUBSCRIPTION,
-    KMS_ALIAS,
-    WEB_ACL_ASSOCIATION,
-    SECURITY_GROUP_INGRESS,
-    SECURITY_GROUP_EGRESS,
-    ROUTE_TABLE_ASSOCIATION,
-}
-POOL_PARTS = {
-    "AWS::Cognito::UserPoolClient": "app client",
-    "AWS::Cognito::UserPoolGroup": "group",
-    "AWS::Cognito::UserPoolDomain": "domain",
-}
-# Resources that only switch on logging for another one: drawn as that one's edge to the log groups.
-LOG_ATTACHMENT_TYPES = {"AWS::WAFv2::LoggingConfiguration", "AWS::EC2::FlowLog"}
-
 # The property names CloudFormation uses, resource type by resource type, for "encrypted with this KMS key".
 KMS_KEY_PROPERTIES = {"kmskeyid", "kmskeyarn", "kmsmasterkeyid", "kmsmasterkeyarn"}
-
 DYNAMODB_STREAM_ACTIONS = {"GetRecords", "GetShardIterator", "DescribeStream", "ListStreams"}
 DYNAMODB_READ_PREFIXES = ("Get", "BatchGet", "Query", "Scan", "Describe", "ConditionCheck", "List", "PartiQLSelect")
-# SAM policy templates that grant table access, by what they allow.
+# SAM policy templates that grant access, by what they allow.
 SAM_TABLE_POLICIES = {
     "DynamoDBCrudPolicy": ("read", "write"),
     "DynamoDBReadPolicy": ("read",),
@@ -92,38 +136,63 @@ SAM_TABLE_POLICIES = {
 SAM_QUEUE_POLICIES = {"SQSSendMessagePolicy": "send", "SQSPollerPolicy": "receive"}
 SAM_TOPIC_POLICIES = {"SNSPublishMessagePolicy": "publish"}
 SAM_DOMAIN_POLICIES = {"ElasticsearchHttpPostPolicy"}
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY")
 
-# More routes than this from one source to one function are drawn as a count, to keep the edge's label short.
-ROUTES_PER_EDGE = 3
-
-MERMAID_KEYWORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef", "click", "default"}
-
-# Layers, drawn in this order as subgraphs (the VPCs and pipelines follow): id, title.
-LAYERS = (
-    ("layer_edge", "Edge"),
-    ("layer_identity", "Identity"),
-    ("layer_api", "API"),
-    ("layer_functions", "Functions"),
-    ("layer_data", "Data"),
-    ("layer_search", "Search"),
-    ("layer_ops", "Operations and security"),
-)
-STYLES = {
-    "edge": "fill:#fde2e4,stroke:#c9184a,color:#1b1b1b",
-    "identity": "fill:#e2ecfd,stroke:#3a5fcd,color:#1b1b1b",
-    "api": "fill:#f3e8ff,stroke:#7b2cbf,color:#1b1b1b",
-    "compute": "fill:#fff1d6,stroke:#d97706,color:#1b1b1b",
-    "data": "fill:#dcf5e6,stroke:#2d6a4f,color:#1b1b1b",
-    "search": "fill:#d9f2f7,stroke:#0e7490,color:#1b1b1b",
-    "network": "fill:#eef0f2,stroke:#5c677d,color:#1b1b1b",
-    "ops": "fill:#f1f1f1,stroke:#6c757d,color:#1b1b1b",
-    "pipeline": "fill:#e9f5db,stroke:#55a630,color:#1b1b1b",
+# Rules that name no bus are on the account's default bus, drawn as this box.
+DEFAULT_BUS = "default_event_bus"
+# The data flows, numbered in this order among those the templates hold: kind → (title, colour).
+FLOWS = {
+    "request": ("API request: client → WAF → API → authorizer → function → table", "#1F5FA8"),
+    "index": ("Indexing: table stream → indexer → search domain", "#C2410C"),
+    "events": ("Events: publisher → event bus → rule → consumer → WebSocket push, email", "#0E7490"),
+    "storefront": ("Storefront: browser → CloudFront → S3 bucket, then the API", "#15803D"),
+    "delivery": ("Delivery: the pipeline's stages deploy the stack", "#7E22CE"),
 }
-# Subgraphs: layers pale, so that the nodes' colours carry; the network boundary and the pipeline stand out.
-GROUP_STYLES = {
-    "layer": "fill:#fbfbfb,stroke:#b0b0b0",
-    "vpc": "fill:#f2f5fb,stroke:#5c677d,stroke-width:2px,stroke-dasharray:6 4",
-    "pipeline": "fill:#f6fbf0,stroke:#55a630",
+QUIET = "#8A96A3"
+# Characters a box's label line holds under its icon.
+LABEL_WIDTH = 24
+# An icon's side, in points.
+ICON_SIZE = 48
+# Characters a frame's title line holds.
+FRAME_TITLE_WIDTH = 44
+
+# Each box's icon: a `diagrams` node class.
+ICONS: dict[str, type[diagrams.Node]] = {
+    "clients": Users,
+    "waf": WAF,
+    "cloudfront": CloudFront,
+    "bucket": SimpleStorageServiceS3Bucket,
+    "pool": Cognito,
+    "api": APIGateway,
+    "function": Lambda,
+    "table": DynamodbTable,
+    "stream": DynamodbStreams,
+    "queue": SimpleQueueServiceSqsQueue,
+    "bus": Eventbridge,
+    "email": SimpleEmailServiceSes,
+    "topic": SimpleNotificationServiceSnsTopic,
+    "search": AmazonOpensearchService,
+    "subnet": PrivateSubnet,
+    "endpoint": Endpoint,
+    "key": KeyManagementService,
+    "secret": SecretsManager,
+    "monitoring": Cloudwatch,
+    "role": IdentityAndAccessManagementIamRole,
+    "custom": Cloudformation,
+    "pipeline_source": Codepipeline,
+    "pipeline_build": Codebuild,
+    "pipeline_deploy": Cloudformation,
+    "pipeline_approval": Users,
+}
+
+# Frame (cluster) styles, after AWS's architecture icons' group colours.
+FRAME_STYLES = {
+    "cloud": {"pencolor": "#232F3E", "bgcolor": "#FFFFFF", "penwidth": "1.5", "style": "solid"},
+    "vpc": {"pencolor": "#8C4FFF", "bgcolor": "#FAF7FF", "penwidth": "1.5", "style": "solid"},
+    "subnets": {"pencolor": "#00A4A6", "bgcolor": "#E6F6F7", "style": "solid"},
+    "security_group": {"pencolor": "#DD344C", "bgcolor": "#FFFFFF", "style": "dashed"},
+    "group": {"pencolor": "#AEB6BE", "bgcolor": "#F7F8F9", "style": "rounded"},
+    "pipeline": {"pencolor": "#7E22CE", "bgcolor": "#FAF5FF", "style": "rounded"},
 }
 
 
@@ -178,144 +247,160 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def node_id(*parts: str) -> str:
-    """A Mermaid-safe id from logical ids and names: stable, since they are."""
-    text = "_".join(re.sub(r"[^0-9A-Za-z_]", "_", part) for part in parts)
-    return f"{text}_" if text.lower() in MERMAID_KEYWORDS else text
+def strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from strings_in(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
 
 
-def escape(text: str) -> str:
-    """Label text as Mermaid shows it literally inside quotes."""
-    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-
-
-def label(*lines: str) -> str:
-    return "<br/>".join(escape(line) for line in lines if line)
-
-
-# --- the diagram ---------------------------------------------------------------------------------------------------
-
-SHAPES = {
-    "box": ('["', '"]'),
-    "round": ('("', '")'),
-    "stadium": ('(["', '"])'),
-    "cylinder": ('[("', '")]'),
-    "hexagon": ('{{"', '"}}'),
-    "queue": ('[["', '"]]'),
-    "stream": ('[/"', '"/]'),
-    "circle": ('(("', '"))'),
-}
+# --- the picture: boxes in frames, and arrows ----------------------------------------------------------------------
 
 
 @dataclass
-class Node:
+class Box:
     id: str
-    text: str
-    shape: str
-    style: str
+    icon: str
+    lines: list[str]
+    frame: str | None
+    # The logical ids this box stands for (a group of functions stands for each of them).
+    stands_for: set[str] = field(default_factory=set)
 
-
-@dataclass(frozen=True, order=True)
-class Edge:
-    source: str
-    target: str
-    text: str = ""
-    dotted: bool = False
+    @property
+    def label(self) -> str:
+        return "\n".join(part for line in self.lines if line for part in wrap(line, LABEL_WIDTH))
 
 
 @dataclass
-class Group:
+class Frame:
     id: str
     title: str
     style: str
-    nodes: set[str] = field(default_factory=set)
+    parent: str | None
+    # "row": its boxes side by side (a VPC's endpoints); "column": one under the other, beside
+    # the flows (the operations' services); "": wherever the arrows put them.
+    layout: str = ""
+    # The logical ids this frame stands for (a VPC and its flow log, subnets, security groups and their rules).
+    stands_for: set[str] = field(default_factory=set)
 
 
-class Diagram:
-    def __init__(self) -> None:
-        self.nodes: dict[str, Node] = {}
-        self.group_of: dict[str, str] = {}
-        self.groups: dict[str, Group] = {}
-        self.edge_labels: dict[tuple[str, str, bool], set[str]] = defaultdict(set)
-        # Which node stands for a logical id (a log group is drawn by the "N log groups" node, for instance).
-        self.node_of: dict[str, str] = {}
+@dataclass(frozen=True, order=True)
+class Arrow:
+    source: str
+    target: str
+    label: str
+    # The number of the data flow it belongs to (0: none, drawn quiet and dashed).
+    flow: int = 0
 
-    def group(self, group_id: str, title: str, style: str) -> Group:
-        if group_id not in self.groups:
-            self.groups[group_id] = Group(group_id, title, style)
-        return self.groups[group_id]
 
-    def add(self, node: Node, group: str, stands_for: Iterable[str] = ()) -> str:
-        self.nodes[node.id] = node
-        self.group_of[node.id] = group
-        self.groups[group].nodes.add(node.id)
-        for logical_id in stands_for:
-            self.node_of[logical_id] = node.id
-        return node.id
+@dataclass
+class Picture:
+    title: str
+    frames: dict[str, Frame] = field(default_factory=dict)
+    boxes: dict[str, Box] = field(default_factory=dict)
+    # (source, target, flow) → the parts of its label, in the order they were drawn.
+    arrow_texts: dict[tuple[str, str, int], dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    # Flow number → (title, colour), for the legend.
+    flows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Resources drawn by no box: "type: ids" lines, shown in a note.
+    not_drawn: list[str] = field(default_factory=list)
 
-    def move(self, node: str, group: str) -> None:
-        self.groups[self.group_of[node]].nodes.discard(node)
-        self.group_of[node] = group
-        self.groups[group].nodes.add(node)
+    def frame(
+        self,
+        frame_id: str,
+        title: str,
+        style: str,
+        parent: str | None = None,
+        layout: str = "",
+        stands_for: Iterable[str] = (),
+    ) -> str:
+        if frame_id not in self.frames:
+            self.frames[frame_id] = Frame(frame_id, title, style, parent, layout)
+        self.frames[frame_id].stands_for.update(stands_for)
+        return frame_id
 
-    def connect(self, source: str, target: str, text: str = "", dotted: bool = False) -> None:
-        labels = self.edge_labels[(source, target, dotted)]
-        if text:
-            labels.add(text)
+    def box(self, box_id: str, icon: str, lines: list[str], frame: str | None, stands_for: set[str]) -> str:
+        self.boxes[box_id] = Box(box_id, icon, lines, frame, set(stands_for))
+        return box_id
 
-    def edges(self) -> list[Edge]:
-        return sorted(
-            Edge(source, target, "<br/>".join(escape(text) for text in sorted(texts)), dotted)
-            for (source, target, dotted), texts in self.edge_labels.items()
-            if {source, target} <= self.nodes.keys() | self.groups.keys() and source != target
-        )
+    def connect(self, source: str, target: str, text: str = "", flow: int = 0) -> None:
+        parts = self.arrow_texts[(source, target, flow)]
+        for part in text.split(", ") if text else []:
+            parts[part] = None
 
-    def render(self) -> str:
-        lines = [HEADER, "flowchart TB"]
-        # Subgraphs in the order they were opened: the layers, then VPCs, then pipelines.
-        for group in self.groups.values():
-            lines += self._render_group(group)
-        for edge in self.edges():
-            arrow = "-.->" if edge.dotted else "-->"
-            text = f'|"{edge.text}"|' if edge.text else ""
-            lines.append(f"  {edge.source} {arrow}{text} {edge.target}")
-        for style, css in STYLES.items():
-            lines.append(f"  classDef {style} {css}")
-        by_style: dict[str, list[str]] = defaultdict(list)
-        for node in self.nodes.values():
-            by_style[node.style].append(node.id)
-        for style in sorted(by_style):
-            lines.append(f"  class {','.join(sorted(by_style[style]))} {style}")
-        for group in sorted(self.groups.values(), key=lambda group: group.id):
-            if group.nodes:
-                lines.append(f"  style {group.id} {GROUP_STYLES[group.style]}")
-        return "\n".join(lines) + "\n"
+    @property
+    def arrows(self) -> list[Arrow]:
+        found = []
+        for (source, target, flow), texts in self.arrow_texts.items():
+            if source == target or not {source, target} <= self.boxes.keys():
+                continue
+            # Several functions of a group reading the same table say it once: "read, write".
+            # Methods in their usual order; otherwise alphabetical, what an index is read through last.
+            if all(t in METHOD_ORDER for t in texts):
+                ordered = sorted(texts, key=method_order)
+            else:
+                ordered = sorted(texts, key=lambda t: (t.startswith("index "), t))
+            text = ", ".join(ordered)
+            found.append(Arrow(source, target, f"{flow} {text}".strip() if flow else text, flow))
+        return sorted(found)
 
-    def _render_group(self, group: Group) -> list[str]:
-        if not group.nodes:
-            return []
-        lines = [f'  subgraph {group.id}["{escape(group.title)}"]']
-        for member in sorted(group.nodes):
-            node = self.nodes[member]
-            opening, closing = SHAPES[node.shape]
-            lines.append(f"    {node.id}{opening}{node.text}{closing}")
-        lines.append("  end")
-        return lines
+    def frames_around(self, box_id: str) -> list[str]:
+        """The frames enclosing a box, innermost first."""
+        chain, frame = [], self.boxes[box_id].frame
+        while frame:
+            chain.append(frame)
+            frame = self.frames[frame].parent
+        return chain
+
+    def drawn(self) -> set[str]:
+        """The logical ids some box or frame stands for."""
+        shapes: list[Box | Frame] = [*self.boxes.values(), *self.frames.values()]
+        return {logical_id for shape in shapes for logical_id in shape.stands_for}
+
+    def box_for(self, logical_id: str) -> str | None:
+        return next((box.id for box in self.boxes.values() if logical_id in box.stands_for), None)
 
 
 # --- reading the application template -------------------------------------------------------------------------------
 
 
-class Application:
-    """The application template, with lookups by type and the diagram being drawn from it."""
+@dataclass
+class Socket:
+    """A WebSocket API as the drawing needs it."""
 
-    def __init__(self, template: dict[str, Any]) -> None:
+    stages: list[str] = field(default_factory=list)
+    routes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    authorizers: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RouteUse:
+    """One function's routes, split by the authorizer that guards them ("" for none)."""
+
+    api: str
+    methods_by_authorizer: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+class Architect:
+    """Reads the application template (and the pipeline's) and lays out the picture."""
+
+    def __init__(self, template: dict[str, Any], pipeline: dict[str, Any] | None, detailed: bool) -> None:
+        self.template = template
         self.resources: dict[str, dict[str, Any]] = template.get("Resources", {}) or {}
+        self.parameters: dict[str, Any] = template.get("Parameters", {}) or {}
         self.function_globals: dict[str, Any] = (template.get("Globals") or {}).get("Function") or {}
-        self.diagram = Diagram()
-        self.drawn: set[str] = set()
-        for layer_id, title in LAYERS:
-            self.diagram.group(layer_id, title, "layer")
+        self.pipeline = pipeline
+        self.detailed = detailed
+        title = "Architecture, detailed: one box per function" if detailed else "Architecture"
+        self.picture = Picture(f"{title} (generated from the templates by make diagram)")
+        self.flow_numbers: dict[str, int] = {}
+
+    # Lookups ------------------------------------------------------------------------------------------------------
 
     def of_type(self, *resource_types: str) -> dict[str, dict[str, Any]]:
         return {
@@ -328,58 +413,110 @@ class Application:
         resource = self.resources.get(logical_id)
         return resource.get("Type") if resource else None
 
-    def functions(self) -> dict[str, dict[str, Any]]:
-        return self.of_type(FUNCTION, LAMBDA_FUNCTION)
-
-    def refs_of_type(self, value: Any, *resource_types: str) -> list[tuple[str, str | None]]:
-        found = {ref for ref in references(value) if self.type_of(ref[0]) in resource_types}
-        return sorted(found, key=lambda ref: (ref[0], ref[1] or ""))
-
     def ids_of_type(self, value: Any, *resource_types: str) -> list[str]:
-        return sorted({logical_id for logical_id, _ in self.refs_of_type(value, *resource_types)})
+        return sorted({logical_id for logical_id, _ in references(value) if self.type_of(logical_id) in resource_types})
 
-    def add(self, logical_id: str, node: Node, group: str) -> str:
-        self.drawn.add(logical_id)
-        return self.diagram.add(node, group, stands_for=[logical_id])
+    def functions(self) -> dict[str, dict[str, Any]]:
+        return self.of_type(*FUNCTION_TYPES)
 
-    def node(self, logical_id: str) -> str | None:
-        return self.diagram.node_of.get(logical_id)
+    def value(self, value: Any) -> Any:
+        """A property as deployed by default: a Ref to a parameter is its default."""
+        if isinstance(value, dict) and isinstance(value.get("Ref"), str) and value["Ref"] in self.parameters:
+            return (self.parameters[value["Ref"]] or {}).get("Default", value["Ref"])
+        return value
 
-    def draw(self) -> Diagram:
+    def box_of(self, logical_id: str) -> str | None:
+        return self.picture.box_for(logical_id)
+
+    def flow(self, kind: str) -> int:
+        """The number of a kind of flow, given in FLOWS' order to the kinds the templates hold."""
+        if kind not in self.flow_numbers:
+            raise KeyError(kind)
+        return self.flow_numbers[kind]
+
+    # The picture ----------------------------------------------------------------------------------------------------
+
+    def draw(self) -> Picture:
+        self.number_flows()
+        picture = self.picture
+        picture.frame("cloud", "AWS Cloud: the stack of template.yaml", "cloud")
+        self.draw_edge()
         self.draw_identity()
-        self.draw_api()
+        self.draw_apis()
+        self.draw_network()
         self.draw_functions()
         self.draw_data()
-        self.draw_search()
-        self.draw_roles()
-        self.draw_vpcs()
-        self.draw_edge()
-        self.draw_ops()
-        self.draw_custom_resources()
+        self.draw_operations()
+        self.draw_routes()
         self.draw_access()
         self.draw_event_sources()
-        self.draw_encryption()
-        self.draw_logging()
-        self.draw_leftovers()
-        return self.diagram
+        self.draw_pipeline()
+        self.list_not_drawn()
+        picture.flows = {number: FLOWS[kind] for kind, number in self.flow_numbers.items()}
+        return picture
 
-    # Nodes ---------------------------------------------------------------------------------------------------------
+    def number_flows(self) -> None:
+        present = {
+            "request": bool(self.of_type(API)) or any(self.routes_of(f) for f in self.functions()),
+            "index": any(self.stream_events(properties) for properties in self.functions().values()),
+            "events": bool(self.event_buses() or self.websocket_apis()),
+            "storefront": bool(self.storefront_origins()),
+            "delivery": bool(self.pipelines()),
+        }
+        for kind in FLOWS:
+            if present[kind]:
+                self.flow_numbers[kind] = len(self.flow_numbers) + 1
+
+    # Edge, identity, API ---------------------------------------------------------------------------------------------
+
+    def draw_edge(self) -> None:
+        picture = self.picture
+        if self.of_type(API, DISTRIBUTION) or any(self.routes_of(f) for f in self.functions()):
+            picture.box("clients", "clients", ["Browsers and API clients"], None, set())
+        for acl_id, properties in self.of_type(WEB_ACL).items():
+            rules = [rule.get("Name") for rule in properties.get("Rules") or [] if isinstance(rule.get("Name"), str)]
+            scope = properties.get("Scope")
+            kind = f"WAF web ACL ({scope.lower()})" if isinstance(scope, str) else "WAF web ACL"
+            named = wrap(", ".join(rules), 26) if self.detailed else [f"{len(rules)} rules"]
+            lines = [acl_id, kind, *(named if rules else [])]
+            picture.box(acl_id, "waf", lines, "cloud", {acl_id})
+        for distribution_id, properties in self.of_type(DISTRIBUTION).items():
+            # The CloudFront resources it names (origin access control, cache and headers policies) configure it.
+            parts = sorted({i for i, _ in references(properties) if str(self.type_of(i)).startswith(CLOUDFRONT)})
+            counts = Counter(str(self.type_of(part)).removeprefix(CLOUDFRONT) for part in parts)
+            lines = [distribution_id, "CloudFront distribution"]
+            lines += [counted(n, CLOUDFRONT_PARTS.get(kind, (kind, kind + "s"))) for kind, n in sorted(counts.items())]
+            picture.box(distribution_id, "cloudfront", lines, "cloud", {distribution_id, *parts})
+        for bucket_id in self.of_type(BUCKET):
+            served = any(bucket_id in origins for origins in self.storefront_origins().values())
+            kind = "S3 bucket: the storefront" if served else "S3 bucket"
+            policies = {
+                policy_id
+                for policy_id, policy in self.of_type(BUCKET_POLICY).items()
+                if bucket_id in self.ids_of_type(policy.get("Bucket"), BUCKET)
+            }
+            picture.box(bucket_id, "bucket", [bucket_id, kind], "cloud", {bucket_id, *policies})
+
+    def storefront_origins(self) -> dict[str, list[str]]:
+        """Each distribution → the buckets its origins name (by Ref, GetAtt or Sub)."""
+        found = {}
+        for distribution_id, properties in self.of_type(DISTRIBUTION).items():
+            origins = (properties.get("DistributionConfig") or {}).get("Origins") or []
+            buckets = self.ids_of_type(origins, BUCKET)
+            if buckets:
+                found[distribution_id] = buckets
+        return found
 
     def draw_identity(self) -> None:
         for pool_id in self.of_type(USER_POOL):
-            # Its clients, groups and domain only configure the pool: named in its label.
-            attached_ids = [
-                other
-                for other, properties in self.of_type(*FOLDED_TYPES).items()
-                if pool_id in self.ids_of_type(properties.get("UserPoolId"), USER_POOL)
-            ]
-            attached = sorted(f"{POOL_PARTS.get(str(self.type_of(other)), 'part')} {other}" for other in attached_ids)
-            self.drawn.update(attached_ids)
-            self.add(
-                pool_id,
-                Node(pool_id, label(pool_id, "Cognito user pool", *attached), "box", "identity"),
-                "layer_identity",
-            )
+            parts: dict[str, list[str]] = defaultdict(list)
+            for part_type, name in POOL_PARTS.items():
+                for part_id, properties in self.of_type(part_type).items():
+                    if pool_id in self.ids_of_type(properties.get("UserPoolId"), USER_POOL):
+                        parts[name].append(part_id)
+            lines = [pool_id, "Cognito user pool"]
+            lines += [f"{name}: {', '.join(ids)}" for name, ids in sorted(parts.items())]
+            self.picture.box(pool_id, "pool", lines, "cloud", {pool_id, *(i for ids in parts.values() for i in ids)})
 
     def authorizers(self) -> dict[str, dict[str, str]]:
         """For each API: its authorizers' names → the function each one invokes."""
@@ -389,311 +526,629 @@ class Application:
             found[api_id] = {
                 name: functions[0]
                 for name, authorizer in sorted(authorizers.items())
-                if (functions := self.ids_of_type(authorizer.get("FunctionArn"), FUNCTION, LAMBDA_FUNCTION))
+                if (functions := self.ids_of_type(authorizer.get("FunctionArn"), *FUNCTION_TYPES))
             }
         return found
 
-    def draw_api(self) -> None:
+    def draw_apis(self) -> None:
         for api_id, properties in self.of_type(API).items():
             stage = properties.get("StageName")
-            details = ["API Gateway REST API", f"stage {stage}" if isinstance(stage, str) else ""]
-            self.add(api_id, Node(api_id, label(api_id, *details), "hexagon", "api"), "layer_api")
+            lines = [api_id, "API Gateway REST API", f"stage {stage}" if isinstance(stage, str) else ""]
+            self.picture.box(api_id, "api", lines, "cloud", {api_id})
+        for api_id, socket in self.websocket_apis().items():
+            stages = [f"stage {stage}" for stage in socket.stages]
+            lines = [api_id, "API Gateway WebSocket API", *stages]
+            self.picture.box(api_id, "api", lines, "cloud", {api_id, *socket.parts})
+        templates = self.of_type(SES + "Template")
+        ses_parts = [i for i, r in sorted(self.resources.items()) if str(r.get("Type", "")).startswith(SES)]
+        if ses_parts or any(self.sends_email(p) for p in self.functions().values()):
+            lines = ["SES", "Simple Email Service", counted(len(templates), ("email template", "email templates"))]
+            self.picture.box("email", "email", lines, "cloud", set(ses_parts))
+        if any(route.api == "ServerlessRestApi" for f in self.functions() for route in self.routes_of(f)):
+            self.picture.box(
+                "ServerlessRestApi", "api", ["ServerlessRestApi", "API Gateway (SAM's implicit)"], "cloud", set()
+            )
+
+    def websocket_apis(self) -> dict[str, "Socket"]:
+        """Each WebSocket API: its stages, its routes' keys by the function they call, its authorizers' functions,
+        and the ApiGatewayV2 resources that configure it (stage, routes, integrations, authorizers, deployment)."""
+        found: dict[str, Socket] = {}
+        for api_id, properties in self.of_type(WEBSOCKET + "Api").items():
+            if properties.get("ProtocolType") != "WEBSOCKET":
+                continue
+            socket = Socket()
+            parts = {
+                logical_id: resource.get("Properties") or {}
+                for logical_id, resource in sorted(self.resources.items())
+                if str(resource.get("Type", "")).startswith(WEBSOCKET)
+                and api_id in self.ids_of_type((resource.get("Properties") or {}).get("ApiId"), WEBSOCKET + "Api")
+            }
+            socket.parts = list(parts)
+            integrations = {
+                part: self.ids_of_type(p.get("IntegrationUri"), *FUNCTION_TYPES)
+                for part, p in parts.items()
+                if self.type_of(part) == WEBSOCKET + "Integration"
+            }
+            for part, p in parts.items():
+                kind = self.type_of(part)
+                if kind == WEBSOCKET + "Stage" and isinstance(p.get("StageName"), str):
+                    socket.stages.append(p["StageName"])
+                elif kind == WEBSOCKET + "Authorizer":
+                    socket.authorizers += self.ids_of_type(p.get("AuthorizerUri"), *FUNCTION_TYPES)
+                elif kind == WEBSOCKET + "Route":
+                    for integration, _ in references(p.get("Target")):
+                        for function_id in integrations.get(integration, []):
+                            socket.routes[function_id].append(str(p.get("RouteKey", "?")))
+            found[api_id] = socket
+        return found
+
+    def sends_email(self, properties: dict[str, Any]) -> bool:
+        policies = properties.get("Policies")
+        statements = policy_statements(policies) + self.managed_statements(policies)
+        return any(
+            set(as_list(statement.get("Action"))) & SES_SEND_ACTIONS
+            for statement in statements
+            if statement.get("Effect", "Allow") == "Allow"
+        ) or any(name in SAM_SES_POLICIES for name, _ in policy_templates(policies))
+
+    def routes_of(self, function_id: str) -> list[RouteUse]:
+        """The function's Api events, by API and by the authorizer each route names (or the API's default)."""
+        properties = self.functions().get(function_id) or {}
+        apis = self.of_type(API)
+        authorizers = self.authorizers()
+        uses: dict[str, RouteUse] = {}
+        for event in sorted_events(properties):
+            if event.get("Type") != "Api":
+                continue
+            event_properties = event.get("Properties") or {}
+            method = str(event_properties.get("Method", "ANY")).upper()
+            path = str(event_properties.get("Path", "/"))
+            for api_id in self.ids_of_type(event_properties.get("RestApiId"), API) or ["ServerlessRestApi"]:
+                default = ((apis.get(api_id) or {}).get("Auth") or {}).get("DefaultAuthorizer")
+                name = (event_properties.get("Auth") or {}).get("Authorizer", default)
+                authorizer = authorizers.get(api_id, {}).get(name, "") if isinstance(name, str) else ""
+                uses.setdefault(api_id, RouteUse(api_id)).methods_by_authorizer[authorizer].append((method, path))
+        return [uses[api] for api in sorted(uses)]
+
+    # The network -----------------------------------------------------------------------------------------------------
+
+    def vpc_placement(self, subnet_ids: Any, group_ids: Any) -> str | None:
+        """The frame for a member of a VPC: its security groups' frame inside its subnets' frame."""
+        subnets = self.ids_of_type(subnet_ids, SUBNET)
+        groups = self.ids_of_type(group_ids, SECURITY_GROUP)
+        if not subnets:
+            return None
+        vpcs = self.ids_of_type([self.resources[s].get("Properties", {}).get("VpcId") for s in subnets], VPC)
+        if not vpcs:
+            return None
+        subnet_frame = self.picture.frame(
+            "subnets_" + "_".join(subnets),
+            self.subnets_title(subnets),
+            "subnets",
+            self.vpc_frame(vpcs[0]),
+            stands_for=subnets,
+        )
+        if not groups:
+            return subnet_frame
+        return self.security_group_frame(groups, subnet_frame)
+
+    def security_group_frame(self, groups: list[str], parent: str) -> str:
+        """A frame for members of these security groups, titled with their ingress rules; it stands for the groups
+        and their standalone rules."""
+        standalone = [
+            rule_id
+            for rule_id, rule in self.of_type(SECURITY_GROUP_INGRESS, SECURITY_GROUP_EGRESS).items()
+            if set(self.ids_of_type(rule.get("GroupId"), SECURITY_GROUP)) & set(groups)
+        ]
+        rules = [rule for group in groups for rule in self.ingress_rules(group)]
+        title = "security group " + ", ".join(groups) + (f": in {'; '.join(rules)}" if rules else "")
+        return self.picture.frame(
+            f"{parent}__{'_'.join(groups)}", title, "security_group", parent, stands_for=[*groups, *standalone]
+        )
+
+    def vpc_frame(self, vpc_id: str) -> str:
+        properties = self.of_type(VPC)[vpc_id]
+        cidr = self.value(properties.get("CidrBlock"))
+        flow_logs = [
+            log_id
+            for log_id, log in self.of_type(FLOW_LOG).items()
+            if vpc_id in self.ids_of_type(log.get("ResourceId"), VPC)
+        ]
+        details = [f"VPC {vpc_id}", cidr if isinstance(cidr, str) else "", "flow logs on" if flow_logs else ""]
+        title = " · ".join(part for part in details if part)
+        return self.picture.frame(vpc_id, title, "vpc", "cloud", stands_for=[vpc_id, *flow_logs])
+
+    def subnet_text(self, subnet_id: str) -> str:
+        properties = self.of_type(SUBNET)[subnet_id]
+        parts = [availability_zone(properties.get("AvailabilityZone")), self.cidr(properties.get("CidrBlock"))]
+        return f"{subnet_id} ({', '.join(part for part in parts if part)})"
+
+    def subnets_title(self, subnets: list[str]) -> str:
+        return "private subnets: " + ", ".join(self.subnet_text(subnet) for subnet in subnets)
+
+    def cidr(self, value: Any) -> str:
+        """A literal block, or `!Select [i, !Cidr [block, count, bits]]` worked out from the block's default."""
+        value = self.value(value)
+        if isinstance(value, str):
+            return value
+        select = value.get("Fn::Select") if isinstance(value, dict) else None
+        if isinstance(select, list) and len(select) == 2 and isinstance(select[1], dict) and "Fn::Cidr" in select[1]:
+            block, count, bits = (self.value(part) for part in select[1]["Fn::Cidr"])
+            try:
+                network = ipaddress.ip_network(str(block))
+                subnets = list(network.subnets(new_prefix=network.max_prefixlen - int(bits)))[: int(count)]
+                return str(subnets[int(select[0])])
+            except (ValueError, IndexError):
+                return ""
+        return ""
+
+    def ingress_rules(self, group_id: str) -> list[str]:
+        properties = self.of_type(SECURITY_GROUP)[group_id]
+        rules = list(properties.get("SecurityGroupIngress") or [])
+        for standalone in self.of_type(SECURITY_GROUP_INGRESS).values():
+            if group_id in self.ids_of_type(standalone.get("GroupId"), SECURITY_GROUP):
+                rules.append(standalone)
+        found = []
+        for rule in rules:
+            sources = self.ids_of_type(rule.get("SourceSecurityGroupId"), SECURITY_GROUP)
+            cidr = rule.get("CidrIp") or rule.get("CidrIpv6")
+            for source in sources + ([cidr] if isinstance(cidr, str) else []):
+                found.append(f"{port_range(rule)} from {source}")
+        return found
+
+    def draw_network(self) -> None:
+        """Each VPC with its endpoints, and its subnets and security groups that no member's frame shows."""
+        members = [
+            ((p.get("VpcConfig") or {}).get("SubnetIds"), (p.get("VpcConfig") or {}).get("SecurityGroupIds"))
+            for p in self.functions().values()
+        ] + [
+            ((p.get("VPCOptions") or {}).get("SubnetIds"), (p.get("VPCOptions") or {}).get("SecurityGroupIds"))
+            for p in self.of_type(DOMAIN).values()
+        ]
+        for subnets, groups in members:
+            self.vpc_placement(subnets, groups)
+        # A route table's associations with subnets are part of it: whatever stands for the table stands for them.
+        associations: dict[str, list[str]] = defaultdict(list)
+        for association_id, properties in self.of_type(ROUTE_TABLE_ASSOCIATION).items():
+            for table in self.ids_of_type(properties.get("RouteTableId"), ROUTE_TABLE):
+                associations[table].append(association_id)
+        drawn = self.picture.drawn()
+        for vpc_id in self.of_type(VPC):
+            frame = self.vpc_frame(vpc_id)
+            for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items():
+                if vpc_id not in self.ids_of_type(properties.get("VpcId"), VPC):
+                    continue
+                endpoints = self.picture.frame(f"{vpc_id}__endpoints", "VPC endpoints", "group", frame, "row")
+                tables = self.ids_of_type(properties.get("RouteTableIds"), ROUTE_TABLE)
+                service = endpoint_service(properties.get("ServiceName"))
+                kind = f"{service} {str(properties.get('VpcEndpointType', 'Gateway')).lower()} endpoint"
+                lines = [endpoint_id, kind, *(f"in route table {table}" for table in tables)]
+                # The endpoint's box stands for its route tables (named in it) and their associations.
+                parts = {endpoint_id, *tables, *(a for table in tables for a in associations[table])}
+                self.picture.box(endpoint_id, "endpoint", lines, endpoints, parts)
+            for subnet_id, properties in self.of_type(SUBNET).items():
+                if vpc_id in self.ids_of_type(properties.get("VpcId"), VPC) and subnet_id not in drawn:
+                    self.picture.box(
+                        subnet_id, "subnet", [subnet_id, "subnet", self.subnet_text(subnet_id)], frame, {subnet_id}
+                    )
+            for group_id, properties in self.of_type(SECURITY_GROUP).items():
+                if vpc_id in self.ids_of_type(properties.get("VpcId"), VPC) and group_id not in drawn:
+                    self.security_group_frame([group_id], frame)
+
+    # Functions --------------------------------------------------------------------------------------------------------
+
+    def function_frame(self, properties: dict[str, Any]) -> str:
+        vpc_config = properties.get("VpcConfig") or {}
+        return self.vpc_placement(vpc_config.get("SubnetIds"), vpc_config.get("SecurityGroupIds")) or "cloud"
+
+    def route_group(self, function_id: str) -> str | None:
+        """The first path segment every route of the function shares ("/products"), or None."""
+        paths = [
+            path for use in self.routes_of(function_id) for m in use.methods_by_authorizer.values() for _, path in m
+        ]
+        segments = {"/" + path.strip("/").split("/", 1)[0] for path in paths}
+        return next(iter(segments)) if len(segments) == 1 else None
 
     def draw_functions(self) -> None:
-        runtime = " ".join(
-            str(value)
-            for value in (self.function_globals.get("Runtime"), *as_list(self.function_globals.get("Architectures")))
-            if isinstance(value, str)
+        """Authorizers alone; route functions by the path they serve (in the detailed view, in a frame, one box each);
+        any other function alone."""
+        authorizer_functions = {f for names in self.authorizers().values() for f in names.values()}
+        authorizer_functions |= {f for socket in self.websocket_apis().values() for f in socket.authorizers}
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for function_id, properties in self.functions().items():
+            frame = self.function_frame(properties)
+            segment = self.route_group(function_id)
+            if function_id in authorizer_functions:
+                self.picture.box(function_id, "function", [function_id, "Lambda authorizer"], frame, {function_id})
+            elif segment:
+                groups[(frame, segment)].append(function_id)
+            else:
+                self.picture.box(
+                    function_id, "function", [function_id, *self.function_lines(function_id)], frame, {function_id}
+                )
+        for (frame, segment), members in sorted(groups.items()):
+            box_id = "routes_" + (re.sub(r"\W", "_", segment.strip("/")) or "root")
+            while box_id in self.picture.boxes or f"{frame}__{box_id}" in self.picture.frames:
+                box_id += "_"
+            count = f"{len(members)} function" + ("s" if len(members) > 1 else "")
+            if self.detailed:
+                inner = self.picture.frame(f"{frame}__{box_id}", f"{segment}: {count}", "group", frame)
+                for member in members:
+                    self.picture.box(member, "function", [*self.function_lines(member), member], inner, {member})
+            else:
+                methods = sorted(
+                    {
+                        m
+                        for f in members
+                        for use in self.routes_of(f)
+                        for r in use.methods_by_authorizer.values()
+                        for m, _ in r
+                    },
+                    key=method_order,
+                )
+                lines = [f"{segment} · {count}", " ".join(methods)]
+                self.picture.box(box_id, "function", lines, frame, set(members))
+
+    def function_lines(self, function_id: str) -> list[str]:
+        """What a function serves: its routes, or what triggers it, or what invokes it."""
+        routes = sorted(
+            {r for use in self.routes_of(function_id) for rs in use.methods_by_authorizer.values() for r in rs},
+            key=lambda r: (r[1], method_order(r[0])),
         )
-        if runtime:
-            self.diagram.groups["layer_functions"].title = f"Functions (Lambda {runtime})"
-        authorizer_functions = {function for names in self.authorizers().values() for function in names.values()}
-        for function_id in self.functions():
-            layer = "layer_api" if function_id in authorizer_functions else "layer_functions"
-            kind = "Lambda authorizer" if function_id in authorizer_functions else ""
-            self.add(function_id, Node(function_id, label(function_id, kind), "round", "compute"), layer)
+        by_method: dict[str, list[str]] = defaultdict(list)
+        for method, path in routes:
+            by_method[method].append(path)
+        lines = []
+        for method, paths in sorted(by_method.items(), key=lambda item: method_order(item[0])):
+            lines += [f"{method} on {len(paths)} paths"] if len(paths) > 3 else [f"{method} {p}" for p in paths]
+        for socket in self.websocket_apis().values():
+            if socket.routes.get(function_id):
+                lines.append(f"WebSocket {', '.join(sorted(socket.routes[function_id]))}")
+        return lines
+
+    # Data, search, operations ----------------------------------------------------------------------------------------
 
     def draw_data(self) -> None:
+        picture = self.picture
         for table_id, properties in self.of_type(TABLE).items():
             indexes = [index.get("IndexName") for index in properties.get("GlobalSecondaryIndexes") or []]
-            details = ["DynamoDB table", f"indexes {', '.join(indexes)}" if indexes else ""]
-            self.add(table_id, Node(table_id, label(table_id, *details), "cylinder", "data"), "layer_data")
-            stream = properties.get("StreamSpecification")
-            if stream:
-                stream_node = node_id(table_id, "stream")
-                view = stream.get("StreamViewType", "")
-                text = label(f"{table_id} stream", view if isinstance(view, str) else "")
-                self.diagram.add(Node(stream_node, text, "stream", "data"), "layer_data")
-                self.diagram.connect(self.node(table_id) or table_id, stream_node, "item changes")
+            lines = [table_id, "DynamoDB table", f"indexes {', '.join(indexes)}" if indexes else ""]
+            picture.box(table_id, "table", lines, "cloud", {table_id})
+            if properties.get("StreamSpecification") and any(
+                table_id in self.stream_events(p) for p in self.functions().values()
+            ):
+                view = (properties.get("StreamSpecification") or {}).get("StreamViewType")
+                lines = [f"{table_id} stream", view if isinstance(view, str) else ""]
+                picture.box(f"{table_id}_stream", "stream", lines, "cloud", set())
+                picture.connect(table_id, f"{table_id}_stream", "item changes", self.flow("index"))
         for queue_id, properties in self.of_type(QUEUE).items():
             kind = "SQS FIFO queue" if properties.get("FifoQueue") else "SQS queue"
-            self.add(queue_id, Node(queue_id, label(queue_id, kind), "queue", "data"), "layer_data")
-        for secret_id in self.of_type(SECRET):
-            # Beside the keys, not the tables: a deploy-time value, not data the functions call.
-            self.add(secret_id, Node(secret_id, label(secret_id, "Secrets Manager secret"), "box", "ops"), "layer_ops")
-
-    def draw_search(self) -> None:
+            picture.box(queue_id, "queue", [queue_id, kind], "cloud", {queue_id})
+        for bus_id, rules in self.event_buses().items():
+            name = "EventBridge default bus" if bus_id == DEFAULT_BUS else "EventBridge bus"
+            lines = [bus_id if bus_id != DEFAULT_BUS else "default", name, counted(len(rules), ("rule", "rules"))]
+            picture.box(bus_id, "bus", lines, "cloud", {bus_id, *(rule for rule in rules if rule in self.resources)})
         for domain_id, properties in self.of_type(DOMAIN).items():
-            engine = properties.get("EngineVersion")
-            details = ["OpenSearch domain", engine.replace("_", " ") if isinstance(engine, str) else ""]
-            self.add(domain_id, Node(domain_id, label(domain_id, *details), "cylinder", "search"), "layer_search")
+            vpc_options = properties.get("VPCOptions") or {}
+            frame = self.vpc_placement(vpc_options.get("SubnetIds"), vpc_options.get("SecurityGroupIds")) or "cloud"
+            engine = self.value(properties.get("EngineVersion"))
+            lines = [domain_id, "OpenSearch domain", engine.replace("_", " ") if isinstance(engine, str) else ""]
+            picture.box(domain_id, "search", lines, frame, {domain_id})
 
-    def draw_roles(self) -> None:
-        """Roles the template defines for people or tools (assumed by account principals), since they too read and
-        write; functions' roles are SAM's and drawn as the functions, service roles only serve a service."""
+    def draw_operations(self) -> None:
+        picture = self.picture
+        frame = picture.frame("operations", "Operations and security", "group", "cloud", "column")
+        alarms = self.of_type(*ALARM_TYPES)
+        log_groups = self.of_type(LOG_GROUP)
+        dashboards = self.of_type(DASHBOARD)
+        if alarms or log_groups or dashboards:
+            retention = {str(self.value(p.get("RetentionInDays"))) for p in log_groups.values()}
+            kept = f"kept {next(iter(retention))} days" if len(retention) == 1 and log_groups else ""
+            lines = [
+                "CloudWatch",
+                f"{len(alarms)} alarms" if alarms else "",
+                f"{len(log_groups)} log groups" if log_groups else "",
+                kept,
+                f"{len(dashboards)} dashboard" + ("s" if len(dashboards) > 1 else "") if dashboards else "",
+            ]
+            picture.box("monitoring", "monitoring", lines, frame, {*alarms, *log_groups, *dashboards})
+        for topic_id, properties in self.of_type(TOPIC).items():
+            subscriptions = {topic_id}
+            protocols = {s.get("Protocol") for s in properties.get("Subscription") or []}
+            for subscription_id, subscription in self.of_type(SUBSCRIPTION).items():
+                if topic_id in self.ids_of_type(subscription.get("TopicArn"), TOPIC):
+                    protocols.add(subscription.get("Protocol"))
+                    subscriptions.add(subscription_id)
+            notifies = ", ".join(sorted(p for p in protocols if isinstance(p, str)))
+            picture.box(
+                topic_id,
+                "topic",
+                [topic_id, "SNS topic", f"notifies by {notifies}" if notifies else ""],
+                frame,
+                subscriptions,
+            )
+        states_by_topic: dict[str, set[str]] = defaultdict(set)
+        for properties in alarms.values():
+            for key, state in ALARM_STATES.items():
+                for topic in self.ids_of_type(properties.get(key), TOPIC):
+                    states_by_topic[topic].add(state)
+        for topic, states in sorted(states_by_topic.items()):
+            picture.connect("monitoring", topic, ", ".join(s for s in ALARM_STATES.values() if s in states))
+        aliases = self.of_type(KMS_ALIAS)
+        for key_id, properties in self.of_type(KMS_KEY).items():
+            # A key's aliases are names for it: the key's box stands for them.
+            key_aliases = {
+                a for a, alias in aliases.items() if key_id in self.ids_of_type(alias.get("TargetKeyId"), KMS_KEY)
+            }
+            encrypted = self.encrypted_by(key_id)
+            lines = [key_id, "KMS key" + (", rotated" if properties.get("EnableKeyRotation") else "")]
+            if self.detailed:
+                lines += wrap("encrypts " + ", ".join(encrypted), 26) if encrypted else []
+            elif encrypted:
+                lines.append(f"encrypts {len(encrypted)} resources")
+            if key_id in self.ids_of_type(self.function_globals.get("KmsKeyArn"), KMS_KEY):
+                lines.append("and every function's settings")
+            # Managed policies that grant this key alone are the ways to use it: its box stands for them.
+            grants = [
+                policy_id
+                for policy_id, policy in self.of_type(MANAGED_POLICY).items()
+                if self.ids_of_type([st.get("Resource") for st in policy_document(policy)], *self.resource_types())
+                == [key_id]
+            ]
+            users = [
+                function_id
+                for function_id, function in self.functions().items()
+                if set(self.ids_of_type(as_list(function.get("Policies")), MANAGED_POLICY)) & set(grants)
+            ]
+            if grants:
+                through = counted(len(grants), ("policy", "policies"))
+                lines.append(f"used by {counted(len(users), ('function', 'functions'))} through {through}")
+            picture.box(key_id, "key", lines, frame, {key_id, *key_aliases, *grants})
+        for secret_id in self.of_type(SECRET):
+            readers = [
+                f for f, p in self.functions().items() if secret_id in self.ids_of_type(p.get("Environment"), SECRET)
+            ]
+            lines = [secret_id, "Secrets Manager secret"]
+            if readers:
+                lines.append(f"read into {len(readers)} functions' settings at deploy")
+            picture.box(secret_id, "secret", lines, frame, {secret_id})
         for role_id, properties in self.of_type(ROLE).items():
+            # Roles for people or tools (assumed by account principals); service roles only serve their service.
             principals = [
                 statement.get("Principal") or {}
                 for statement in as_list((properties.get("AssumeRolePolicyDocument") or {}).get("Statement"))
             ]
-            if not properties.get("Policies") or not any(isinstance(p, dict) and "AWS" in p for p in principals):
-                continue
-            self.add(role_id, Node(role_id, label(role_id, "IAM role"), "box", "ops"), "layer_ops")
+            if properties.get("Policies") and any(isinstance(p, dict) and "AWS" in p for p in principals):
+                picture.box(role_id, "role", [role_id, "IAM role for operators"], frame, {role_id})
+        for logical_id, resource in sorted(self.resources.items()):
+            kind = str(resource.get("Type", ""))
+            if kind.startswith("Custom::") or kind == CUSTOM_RESOURCE:
+                picture.box(logical_id, "custom", [logical_id, "custom resource"], frame, {logical_id})
+                token = (resource.get("Properties") or {}).get("ServiceToken")
+                for function in self.ids_of_type(token, *FUNCTION_TYPES):
+                    picture.connect(logical_id, self.box_of(function) or function, "invokes at deploy")
 
-    def draw_vpcs(self) -> None:
-        for vpc_id, properties in self.of_type(VPC).items():
-            cidr = plain(properties.get("CidrBlock"))
-            title = f"VPC {vpc_id}" + (f" · {cidr}" if cidr else "")
-            self.diagram.group(vpc_id, title, "vpc")
-            self.drawn.add(vpc_id)
-        subnet_vpc: dict[str, str] = {}
-        for subnet_id, properties in self.of_type(SUBNET).items():
-            vpc = next(iter(self.ids_of_type(properties.get("VpcId"), VPC)), None)
-            if vpc is None:
+    def encrypted_by(self, key_id: str) -> list[str]:
+        """What a key encrypts: resources naming it in a KMS key property (or through an alias), and the functions'
+        environment when Globals names it."""
+        aliases = {
+            alias_id
+            for alias_id, p in self.of_type(KMS_ALIAS).items()
+            if key_id in self.ids_of_type(p.get("TargetKeyId"), KMS_KEY)
+        }
+        found = []
+        for logical_id, resource in sorted(self.resources.items()):
+            if resource.get("Type") in (KMS_KEY, KMS_ALIAS):
                 continue
-            subnet_vpc[subnet_id] = vpc
-            cidr = properties.get("CidrBlock")
-            details = [
-                "subnet",
-                " · ".join(
-                    part
-                    for part in (availability_zone(properties.get("AvailabilityZone")), cidr)
-                    if isinstance(part, str) and part
-                ),
-            ]
-            self.add(subnet_id, Node(subnet_id, label(subnet_id, *details), "box", "network"), vpc)
-        for group_id, properties in self.of_type(SECURITY_GROUP).items():
-            vpc = next(iter(self.ids_of_type(properties.get("VpcId"), VPC)), None)
-            if vpc is None:
-                continue
-            self.add(group_id, Node(group_id, label(group_id, "security group"), "stadium", "network"), vpc)
-        for table_id, properties in self.of_type(ROUTE_TABLE).items():
-            vpc = next(iter(self.ids_of_type(properties.get("VpcId"), VPC)), None)
-            if vpc is not None:
-                self.add(table_id, Node(table_id, label(table_id, "route table"), "box", "network"), vpc)
-        for properties in self.of_type(ROUTE_TABLE_ASSOCIATION).values():
-            for subnet in self.ids_of_type(properties.get("SubnetId"), SUBNET):
-                for route_table in self.ids_of_type(properties.get("RouteTableId"), ROUTE_TABLE):
-                    self.diagram.connect(subnet, route_table, "routes by", dotted=True)
-        for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items():
-            vpc = next(iter(self.ids_of_type(properties.get("VpcId"), VPC)), None)
-            if vpc is None:
-                continue
-            for route_table in self.ids_of_type(properties.get("RouteTableIds"), ROUTE_TABLE):
-                self.diagram.connect(route_table, endpoint_id, "route", dotted=True)
-            service = endpoint_service(properties.get("ServiceName"))
-            kind = f"{properties.get('VpcEndpointType', 'Gateway')} endpoint".lower()
-            self.add(endpoint_id, Node(endpoint_id, label(endpoint_id, f"{service} {kind}"), "box", "network"), vpc)
-        # Functions and domains with network settings run in their subnets' VPC.
-        for function_id, properties in self.functions().items():
-            vpc_config = properties.get("VpcConfig") or {}
-            vpc = next((subnet_vpc[s] for s in self.ids_of_type(vpc_config.get("SubnetIds"), SUBNET)), None)
-            if vpc:
-                self.diagram.move(self.node(function_id) or function_id, vpc)
-        for domain_id, properties in self.of_type(DOMAIN).items():
-            vpc_options = properties.get("VPCOptions") or {}
-            vpc = next((subnet_vpc[s] for s in self.ids_of_type(vpc_options.get("SubnetIds"), SUBNET)), None)
-            if vpc:
-                self.diagram.move(self.node(domain_id) or domain_id, vpc)
+            for value in kms_key_values(resource.get("Properties") or {}):
+                if {ref for ref, _ in references(value)} & ({key_id} | aliases):
+                    found.append(logical_id)
+                    break
+        return found
 
-    def draw_edge(self) -> None:
-        apis = self.of_type(API)
-        if not apis:
+    # Arrows -----------------------------------------------------------------------------------------------------------
+
+    def draw_routes(self) -> None:
+        """Clients → WAF → API; API → authorizer → function for guarded routes, API → function for open ones."""
+        picture = self.picture
+        if "clients" not in picture.boxes:
             return
-        self.add_clients()
+        request = self.flow_numbers.get("request", 0)
         protected: set[str] = set()
-        for acl_id, properties in self.of_type(WEB_ACL).items():
-            rules = [rule.get("Name") for rule in properties.get("Rules") or [] if isinstance(rule.get("Name"), str)]
-            scope = properties.get("Scope")
-            details = [f"WAF web ACL ({scope.lower()})" if isinstance(scope, str) else "WAF web ACL", *rules]
-            self.add(acl_id, Node(acl_id, label(acl_id, *details), "hexagon", "edge"), "layer_edge")
         for association_id, properties in self.of_type(WEB_ACL_ASSOCIATION).items():
-            acls = self.ids_of_type(properties.get("WebACLArn"), WEB_ACL)
-            targets = self.api_ids(properties.get("ResourceArn"))
-            self.drawn.add(association_id)
-            for acl in acls:
-                self.diagram.connect("clients", acl, "HTTPS")
-                for target in targets:
-                    self.diagram.connect(acl, target, "allowed requests")
-                    protected.add(target)
-        for api_id in apis:
-            if api_id not in protected:
-                self.diagram.connect("clients", api_id, "HTTPS")
+            for acl in self.ids_of_type(properties.get("WebACLArn"), WEB_ACL):
+                # The association is the arrow from the web ACL to the API: the ACL's box stands for it.
+                picture.boxes[acl].stands_for.add(association_id)
+                for api in self.api_ids(properties.get("ResourceArn")):
+                    picture.connect("clients", acl, "HTTPS", request)
+                    picture.connect(acl, api, "allowed requests", request)
+                    protected.add(api)
+        for api in self.of_type(API):
+            if api not in protected:
+                picture.connect("clients", api, "HTTPS", request)
+        for function_id in self.functions():
+            for use in self.routes_of(function_id):
+                if use.api == "ServerlessRestApi":
+                    picture.connect("clients", use.api, "HTTPS", request)
+                target = self.box_of(function_id) or function_id
+                for authorizer, routes in sorted(use.methods_by_authorizer.items()):
+                    source = use.api
+                    if authorizer:
+                        picture.connect(use.api, self.box_of(authorizer) or authorizer, "bearer JWT", request)
+                        source = self.box_of(authorizer) or authorizer
+                    picture.connect(source, target, self.route_text(routes), request)
         for pool_id in self.of_type(USER_POOL):
             if any(
-                pool_id in self.ids_of_type(properties.get("UserPoolId"), USER_POOL)
-                for properties in self.of_type("AWS::Cognito::UserPoolClient").values()
+                pool_id in self.ids_of_type(p.get("UserPoolId"), USER_POOL)
+                for p in self.of_type("AWS::Cognito::UserPoolClient").values()
             ):
-                self.diagram.connect("clients", pool_id, "sign in, tokens", dotted=True)
+                picture.connect("clients", pool_id, "sign in", request)
+        for distribution_id, buckets in self.storefront_origins().items():
+            storefront = self.flow("storefront")
+            picture.connect("clients", distribution_id, "HTTPS", storefront)
+            for bucket in buckets:
+                picture.connect(distribution_id, bucket, "static files", storefront)
+            origins = (self.of_type(DISTRIBUTION)[distribution_id].get("DistributionConfig") or {}).get("Origins")
+            for api in self.ids_of_type(origins, API):
+                picture.connect(distribution_id, api, "API calls", storefront)
 
-    def add_clients(self) -> None:
-        if "clients" not in self.diagram.nodes:
-            self.diagram.add(Node("clients", label("Clients", "HTTPS"), "circle", "edge"), "layer_edge")
+    @staticmethod
+    def route_text(routes: list[tuple[str, str]]) -> str:
+        """The methods: the box names the paths (a group's, in its title)."""
+        return ", ".join(sorted({method for method, _ in routes}, key=method_order))
 
     def api_ids(self, value: Any) -> list[str]:
-        """The APIs a value names, counting SAM's generated stage (`<Api><Stage>Stage`, `<Api>.Stage`) as its API."""
+        """The APIs a value names, counting SAM's generated stage (`<Api><Stage>Stage`) as its API."""
         apis = self.of_type(API)
         found = set()
         for logical_id, _ in references(value):
-            stage_of = {api for api in apis if logical_id.startswith(api) and logical_id.endswith("Stage")}
-            found |= stage_of | ({logical_id} & apis.keys())
+            found |= {api for api in apis if logical_id.startswith(api) and logical_id.endswith("Stage")}
+            found |= {logical_id} & apis.keys()
         return sorted(found)
 
-    def draw_ops(self) -> None:
-        alarms = self.of_type(*ALARM_TYPES)
-        for topic_id, properties in self.of_type(TOPIC).items():
-            protocols = {s.get("Protocol") for s in properties.get("Subscription") or []}
-            protocols |= {
-                subscription.get("Protocol")
-                for subscription in self.of_type(SUBSCRIPTION).values()
-                if topic_id in self.ids_of_type(subscription.get("TopicArn"), TOPIC)
-            }
-            notifies = ", ".join(sorted(p for p in protocols if isinstance(p, str)))
-            details = ["SNS topic", f"notifies by {notifies}" if notifies else ""]
-            self.add(topic_id, Node(topic_id, label(topic_id, *details), "queue", "ops"), "layer_ops")
-        if alarms:
-            namespaces = sorted(
-                {namespace for properties in alarms.values() for namespace in alarm_namespaces(properties)}
-            )
-            text = label(f"{len(alarms)} CloudWatch alarms", ", ".join(namespaces))
-            self.diagram.add(Node("alarms", text, "box", "ops"), "layer_ops", stands_for=alarms)
-            self.drawn.update(alarms)
-            states_by_topic: dict[str, set[str]] = defaultdict(set)
-            for properties in alarms.values():
-                for key, state in ALARM_STATES.items():
-                    for topic in self.ids_of_type(properties.get(key), TOPIC):
-                        states_by_topic[topic].add(state)
-            for topic, states in sorted(states_by_topic.items()):
-                ordered = [state for state in ALARM_STATES.values() if state in states]
-                self.diagram.connect("alarms", topic, ", ".join(ordered))
-        for dashboard_id in self.of_type(DASHBOARD):
-            self.add(
-                dashboard_id, Node(dashboard_id, label(dashboard_id, "CloudWatch dashboard"), "box", "ops"), "layer_ops"
-            )
-        log_groups = self.of_type(LOG_GROUP)
-        if log_groups:
-            retention = {plain(properties.get("RetentionInDays")) for properties in log_groups.values()}
-            days = next(iter(retention)) if len(retention) == 1 else ""
-            kept = f"kept {days} days" if days.isdigit() else f"kept as parameter {days} says" if days else ""
-            functions_log_here = bool(self.ids_of_type(self.function_globals.get("LoggingConfig"), LOG_GROUP))
-            text = label(
-                f"{len(log_groups)} CloudWatch log groups",
-                kept,
-                "every function logs to one (Globals)" if functions_log_here else "",
-            )
-            self.diagram.add(Node("log_groups", text, "box", "ops"), "layer_ops", stands_for=log_groups)
-            self.drawn.update(log_groups)
-        aliases = self.of_type(KMS_ALIAS)
-        for key_id, properties in self.of_type(KMS_KEY).items():
-            # A literal alias name where there is one, else (a name built with !Sub) the alias's logical id.
-            names = sorted(
-                alias["AliasName"] if isinstance(alias.get("AliasName"), str) else alias_id
-                for alias_id, alias in aliases.items()
-                if key_id in self.ids_of_type(alias.get("TargetKeyId"), KMS_KEY)
-            )
-            rotation = "rotated yearly" if properties.get("EnableKeyRotation") else ""
-            functions = (
-                "encrypts every function's environment (Globals)"
-                if key_id in self.ids_of_type(self.function_globals.get("KmsKeyArn"), KMS_KEY)
-                else ""
-            )
-            text = label(key_id, "KMS key", *names, rotation, functions)
-            self.add(key_id, Node(key_id, text, "box", "ops"), "layer_ops")
-
-    def draw_custom_resources(self) -> None:
-        for logical_id, resource in sorted(self.resources.items()):
-            kind = str(resource.get("Type", ""))
-            if not (kind.startswith("Custom::") or kind == CUSTOM_RESOURCE):
-                continue
-            text = label(logical_id, f"custom resource {kind}" if kind != CUSTOM_RESOURCE else "custom resource")
-            self.add(logical_id, Node(logical_id, text, "box", "ops"), "layer_ops")
-            token = (resource.get("Properties") or {}).get("ServiceToken")
-            for function in self.ids_of_type(token, FUNCTION, LAMBDA_FUNCTION):
-                self.diagram.connect(logical_id, self.node(function) or function, "invokes at each deploy")
-
-    # Edges ---------------------------------------------------------------------------------------------------------
-
-    def draw_routes(self) -> None:
-        """API → function for each Api event, through the authorizer the route (or the API by default) names."""
-        authorizers = self.authorizers()
-        apis = self.of_type(API)
-        routes: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for function_id, properties in self.functions().items():
-            function = self.node(function_id) or function_id
-            for event in sorted_events(properties):
-                if event.get("Type") != "Api":
-                    continue
-                event_properties = event.get("Properties") or {}
-                method = str(event_properties.get("Method", "ANY")).upper()
-                path = str(event_properties.get("Path", "/"))
-                for api_id in self.ids_of_type(event_properties.get("RestApiId"), API) or [self.implicit_api()]:
-                    default = ((apis.get(api_id) or {}).get("Auth") or {}).get("DefaultAuthorizer")
-                    name = (event_properties.get("Auth") or {}).get("Authorizer", default)
-                    authorizer = authorizers.get(api_id, {}).get(name) if isinstance(name, str) else None
-                    if authorizer:
-                        authorizer_node = self.node(authorizer) or authorizer
-                        self.diagram.connect(api_id, authorizer_node, f"{name}: bearer JWT")
-                        routes[(authorizer_node, function)].append((method, path))
-                    else:
-                        routes[(api_id, function)].append((method, path))
-        for (source, target), methods_and_paths in routes.items():
-            for text in route_labels(methods_and_paths):
-                self.diagram.connect(source, target, text)
-
-    def implicit_api(self) -> str:
-        """SAM's own API for Api events that name none."""
-        if "ServerlessRestApi" not in self.diagram.nodes:
-            text = label("ServerlessRestApi", "API Gateway REST API (implicit)")
-            self.diagram.add(Node("ServerlessRestApi", text, "hexagon", "api"), "layer_api")
-            self.add_clients()
-            self.diagram.connect("clients", "ServerlessRestApi", "HTTPS")
-        return "ServerlessRestApi"
+    def function_flow(self, function_id: str) -> int:
+        if self.stream_events(self.functions()[function_id]):
+            return self.flow_numbers.get("index", 0)
+        # A rule's target, or fed by a queue or topic that is one.
+        targets = {target for rules in self.event_buses().values() for found in rules.values() for target in found}
+        fed_by = set(self.ids_of_type(self.functions()[function_id].get("Events"), QUEUE, TOPIC))
+        sockets = {f for socket in self.websocket_apis().values() for f in [*socket.routes, *socket.authorizers]}
+        if function_id in targets or fed_by & targets or function_id in sockets:
+            return self.flow_numbers.get("events", 0)
+        if self.routes_of(function_id) or function_id in {f for n in self.authorizers().values() for f in n.values()}:
+            return self.flow_numbers.get("request", 0)
+        return 0
 
     def draw_access(self) -> None:
-        self.draw_routes()
+        """What each function (and each operator role) reads and writes, from its IAM statements."""
+        picture = self.picture
         for function_id, properties in self.functions().items():
-            function = self.node(function_id) or function_id
+            source = self.box_of(function_id) or function_id
+            flow = self.function_flow(function_id)
             policies = properties.get("Policies")
-            statements = policy_statements(policies)
-            self.draw_environment_access(function, (properties.get("Environment") or {}).get("Variables") or {})
-            self.draw_policy_access(function, statements, policies)
-            # The endpoint in its environment, or an IAM grant on the domain's ARN, or both.
+            statements = policy_statements(policies) + self.managed_statements(policies)
+            for target, text in self.policy_access(statements, policies):
+                # Publishing to an event bus starts the events flow, whichever flow the publisher serves.
+                publishing = target in self.event_buses() or target in self.websocket_apis() or target == "email"
+                picture.connect(source, target, text, self.flow_numbers.get("events", 0) if publishing else flow)
+            variables = (properties.get("Environment") or {}).get("Variables") or {}
+            for pool in self.ids_of_type(variables, USER_POOL):
+                picture.connect(pool, source, "signing keys (JWKS)")
             domains = set(self.ids_of_type(properties.get("Environment"), DOMAIN))
             domains |= set(self.domains_named_in(statements)) | set(self.domains_named_in(policy_templates(policies)))
             signed = bool(self.domains_named_in(statements)) or any(
                 name in SAM_DOMAIN_POLICIES for name, _ in policy_templates(policies)
             )
             for domain in sorted(domains):
-                self.diagram.connect(function, self.node(domain) or domain, self.domain_protocol(domain, signed))
+                picture.connect(source, domain, self.domain_protocol(domain, signed), flow)
         for role_id, properties in self.of_type(ROLE).items():
-            if role_id in self.drawn:
-                statements = [
-                    statement
-                    for policy in properties.get("Policies") or []
-                    for statement in as_list((policy.get("PolicyDocument") or {}).get("Statement"))
-                ]
-                self.draw_policy_access(role_id, statements, [])
-                for domain in self.domains_named_in(statements):
-                    self.diagram.connect(role_id, self.node(domain) or domain, self.domain_protocol(domain, True))
-        self.draw_security_groups()
-        self.draw_endpoints()
+            if role_id not in picture.boxes:
+                continue
+            statements = [
+                statement
+                for policy in properties.get("Policies") or []
+                for statement in as_list((policy.get("PolicyDocument") or {}).get("Statement"))
+            ]
+            for target, text in self.policy_access(statements, []):
+                picture.connect(role_id, target, text)
+            for domain in self.domains_named_in(statements):
+                picture.connect(role_id, domain, self.domain_protocol(domain, True))
+        for logical_id, resource in sorted(self.resources.items()):
+            for bucket in self.logging_buckets(resource.get("Properties") or {}):
+                if logical_id in picture.boxes:
+                    picture.connect(logical_id, bucket, "access logs")
+        for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items():
+            resource_type = {"dynamodb": TABLE, "s3": BUCKET}.get(
+                endpoint_service(properties.get("ServiceName")).lower()
+            )
+            if resource_type:
+                named = self.ids_of_type(properties.get("PolicyDocument"), resource_type)
+                # Only what its policy names: without one, an endpoint reaches the whole service, not these.
+                for target in named:
+                    picture.connect(endpoint_id, target, "private route")
 
-    def draw_environment_access(self, function: str, variables: dict[str, Any]) -> None:
-        for pool in self.ids_of_type(variables, USER_POOL):
-            self.diagram.connect(pool, function, "JWKS", dotted=True)
-        # A dynamic reference: CloudFormation reads the secret into the variable, the function never calls it.
-        for secret in self.ids_of_type(variables, SECRET):
-            self.diagram.connect(function, secret, "value resolved at deploy", dotted=True)
+    def policy_access(self, statements: list[dict[str, Any]], policies: Any) -> list[tuple[str, str]]:
+        """(box, "read, write" / "send" / "publish" / "invokes") for what the statements and SAM templates allow."""
+        access: dict[str, set[str]] = defaultdict(set)
+        for statement in statements:
+            if statement.get("Effect", "Allow") != "Allow":
+                continue
+            actions = [action for action in as_list(statement.get("Action")) if isinstance(action, str)]
+            for logical_id, attribute in sorted(set(references(statement.get("Resource"))), key=str):
+                kind = self.type_of(logical_id)
+                if kind == TABLE and attribute == "StreamArn":
+                    continue  # The event source mapping's: drawn as the stream's arrow.
+                if kind == TABLE:
+                    access[logical_id] |= dynamodb_access(actions)
+                    if self.detailed:
+                        access[logical_id] |= {f"index {n}" for n in index_names(statement.get("Resource"), logical_id)}
+                elif kind == QUEUE:
+                    verbs = {action.split(":", 1)[-1] for action in actions}
+                    if verbs & {"SendMessage", "SendMessageBatch", "*"}:
+                        access[logical_id].add("send")
+                    if verbs & {"ReceiveMessage", "DeleteMessage", "*"}:
+                        access[logical_id].add("receive")
+                elif kind == TOPIC and any(action in {"sns:Publish", "sns:*"} for action in actions):
+                    access[logical_id].add("publish")
+                elif kind == EVENT_BUS and any(action in {"events:PutEvents", "events:*"} for action in actions):
+                    access[logical_id].add("publish events")
+                elif logical_id in self.websocket_apis() and any(
+                    action in {"execute-api:ManageConnections", "execute-api:*"} for action in actions
+                ):
+                    access[logical_id].add("push to connections")
+                elif kind in FUNCTION_TYPES and any(a in {"lambda:InvokeFunction", "lambda:*"} for a in actions):
+                    access[logical_id].add("invokes")
+                elif kind == BUCKET and any(action.startswith("s3:") for action in actions):
+                    access[logical_id] |= {"read" if a.startswith(("s3:Get", "s3:List")) else "write" for a in actions}
+            # Email goes through SES whatever identity the statement names.
+            if set(actions) & SES_SEND_ACTIONS and "email" in self.picture.boxes:
+                access["email"].add("send email")
+        for name, parameters in policy_templates(policies):
+            for table in self.ids_of_type(parameters, TABLE):
+                access[table] |= set(SAM_TABLE_POLICIES.get(name, ()))
+            for queue in self.ids_of_type(parameters, QUEUE):
+                if name in SAM_QUEUE_POLICIES:
+                    access[queue].add(SAM_QUEUE_POLICIES[name])
+            for topic in self.ids_of_type(parameters, TOPIC):
+                if name in SAM_TOPIC_POLICIES:
+                    access[topic].add(SAM_TOPIC_POLICIES[name])
+            for bus in self.ids_of_type(parameters, EVENT_BUS):
+                if name == "EventBridgePutEventsPolicy":
+                    access[bus].add("publish events")
+            if name in SAM_SES_POLICIES and "email" in self.picture.boxes:
+                access["email"].add("send email")
+        return [
+            (self.box_of(target) or target, ", ".join(sorted(verbs)))
+            for target, verbs in sorted(access.items())
+            if verbs
+        ]
+
+    def logging_buckets(self, value: Any, under_logging: bool = False) -> list[str]:
+        """The buckets a resource names under a logging property (CloudFront's Logging, S3's LoggingConfiguration)."""
+        found: set[str] = set()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if under_logging and key in {"Ref", "Fn::GetAtt", "Fn::Sub"}:
+                    found |= set(self.ids_of_type({key: inner}, BUCKET))
+                else:
+                    found |= set(self.logging_buckets(inner, under_logging or "Logging" in key))
+        elif isinstance(value, list):
+            for item in value:
+                found |= set(self.logging_buckets(item, under_logging))
+        elif under_logging and isinstance(value, str) and value in self.of_type(BUCKET):
+            found.add(value)
+        return sorted(found)
+
+    def managed_statements(self, policies: Any) -> list[dict[str, Any]]:
+        """The statements of the template's managed policies a function's Policies name (`- !Ref SomePolicy`)."""
+        return [
+            statement
+            for policy_id in self.ids_of_type(as_list(policies), MANAGED_POLICY)
+            for statement in policy_document(self.of_type(MANAGED_POLICY)[policy_id])
+        ]
+
+    def resource_types(self) -> set[str]:
+        return {str(resource.get("Type")) for resource in self.resources.values()}
 
     def domain_protocol(self, domain_id: str, signed: bool) -> str:
         https = (self.of_type(DOMAIN)[domain_id].get("DomainEndpointOptions") or {}).get("EnforceHTTPS")
@@ -709,200 +1164,129 @@ class Application:
                 found.add(domain_id)
         return sorted(found)
 
-    def draw_policy_access(self, principal: str, statements: list[dict[str, Any]], policies: Any) -> None:
-        table_access: dict[str, set[str]] = defaultdict(set)
-        table_indexes: dict[str, set[str]] = defaultdict(set)
-        for statement in statements:
-            if statement.get("Effect", "Allow") != "Allow":
-                continue
-            actions = [action for action in as_list(statement.get("Action")) if isinstance(action, str)]
-            resources = statement.get("Resource")
-            for logical_id, attribute in sorted(set(references(resources)), key=str):
-                kind = self.type_of(logical_id)
-                if kind == TABLE and attribute == "StreamArn":
-                    if any(action.split(":", 1)[-1] in DYNAMODB_STREAM_ACTIONS for action in actions):
-                        self.diagram.connect(principal, node_id(logical_id, "stream"), "read")
-                elif kind == TABLE:
-                    table_access[logical_id] |= dynamodb_access(actions)
-                    table_indexes[logical_id] |= index_names(resources, logical_id)
-                elif kind == QUEUE:
-                    self.draw_queue_access(principal, logical_id, actions)
-                elif kind == TOPIC and any(action in {"sns:Publish", "sns:*"} for action in actions):
-                    self.diagram.connect(principal, logical_id, "publish")
-                elif kind in {FUNCTION, LAMBDA_FUNCTION} and any(
-                    a in {"lambda:InvokeFunction", "lambda:*"} for a in actions
-                ):
-                    self.diagram.connect(principal, self.node(logical_id) or logical_id, "invokes")
-        for name, parameters in policy_templates(policies):
-            for table in self.ids_of_type(parameters, TABLE):
-                table_access[table] |= set(SAM_TABLE_POLICIES.get(name, ()))
-            for queue in self.ids_of_type(parameters, QUEUE):
-                if name in SAM_QUEUE_POLICIES:
-                    self.diagram.connect(principal, queue, SAM_QUEUE_POLICIES[name])
-            for topic in self.ids_of_type(parameters, TOPIC):
-                if name in SAM_TOPIC_POLICIES:
-                    self.diagram.connect(principal, topic, SAM_TOPIC_POLICIES[name])
-        for table, access in table_access.items():
-            indexes = sorted(table_indexes[table])
-            text = ", ".join(sorted(access)) + (f" (index {', '.join(indexes)})" if indexes else "")
-            if access:
-                self.diagram.connect(principal, self.node(table) or table, text)
+    def event_buses(self) -> dict[str, dict[str, list[str]]]:
+        """Each event bus (the default one too, when rules use it) → its rules → what each one targets. A rule is an
+        Events::Rule, or a function's EventBridgeRule event (named `<function>.<event>`)."""
+        buses: dict[str, dict[str, list[str]]] = {bus: {} for bus in self.of_type(EVENT_BUS)}
+        for rule_id, properties in self.of_type(EVENT_RULE).items():
+            bus = next(iter(self.ids_of_type(properties.get("EventBusName"), EVENT_BUS)), DEFAULT_BUS)
+            targets = [t.get("Arn") for t in properties.get("Targets") or [] if isinstance(t, dict)]
+            buses.setdefault(bus, {})[rule_id] = self.ids_of_type(targets, *FUNCTION_TYPES, QUEUE, TOPIC)
+        for function_id, properties in self.functions().items():
+            for name, event in sorted((properties.get("Events") or {}).items()):
+                if isinstance(event, dict) and event.get("Type") in {"EventBridgeRule", "CloudWatchEvent"}:
+                    event_bus = (event.get("Properties") or {}).get("EventBusName")
+                    bus = next(iter(self.ids_of_type(event_bus, EVENT_BUS)), DEFAULT_BUS)
+                    buses.setdefault(bus, {})[f"{function_id}.{name}"] = [function_id]
+        return buses
 
-    def draw_queue_access(self, principal: str, queue: str, actions: list[str]) -> None:
-        verbs = {action.split(":", 1)[-1] for action in actions}
-        if verbs & {"SendMessage", "SendMessageBatch", "*"}:
-            self.diagram.connect(principal, queue, "send")
-        if verbs & {"ReceiveMessage", "DeleteMessage", "*"}:
-            self.diagram.connect(principal, queue, "receive")
+    def stream_events(self, properties: dict[str, Any]) -> list[str]:
+        """The tables whose streams feed the function."""
+        return sorted(
+            {
+                table
+                for event in sorted_events(properties)
+                if event.get("Type") == "DynamoDB"
+                for table, attribute in references((event.get("Properties") or {}).get("Stream"))
+                if self.type_of(table) == TABLE and attribute == "StreamArn"
+            }
+        )
 
     def draw_event_sources(self) -> None:
+        picture = self.picture
+        events = self.flow_numbers.get("events", 0)
+        for api_id, socket in self.websocket_apis().items():
+            if "clients" in picture.boxes:
+                picture.connect("clients", api_id, "WebSocket", events)
+                picture.connect(api_id, "clients", "push", events)
+            for authorizer in socket.authorizers:
+                picture.connect(api_id, self.box_of(authorizer) or authorizer, "authorize $connect", events)
+            for function_id, keys in sorted(socket.routes.items()):
+                picture.connect(api_id, self.box_of(function_id) or function_id, ", ".join(sorted(keys)), events)
+        if "email" in picture.boxes and "clients" in picture.boxes:
+            picture.connect("email", "clients", "email", events)
+        for bus_id, rules in self.event_buses().items():
+            for rule, targets in rules.items():
+                for target in targets:
+                    picture.connect(bus_id, self.box_of(target) or target, f"rule {rule.rsplit('.', 1)[-1]}", events)
         for function_id, properties in self.functions().items():
-            function = self.node(function_id) or function_id
+            function = self.box_of(function_id) or function_id
+            flow = self.function_flow(function_id)
             for event in sorted_events(properties):
                 kind, event_properties = event.get("Type"), event.get("Properties") or {}
                 if kind == "DynamoDB":
-                    for table, attribute in references(event_properties.get("Stream")):
-                        if self.type_of(table) == TABLE and attribute == "StreamArn":
-                            self.diagram.connect(node_id(table, "stream"), function, batch_label(event_properties))
+                    for table in self.stream_events({"Events": {"e": event}}):
+                        picture.connect(f"{table}_stream", function, batch_label(event_properties), flow)
                 elif kind in {"SQS", "SNS", "Kinesis"}:
                     for source in self.ids_of_type(event_properties, QUEUE, TOPIC, "AWS::Kinesis::Stream"):
-                        self.diagram.connect(self.node(source) or source, function, batch_label(event_properties))
-                elif kind in {"Schedule", "ScheduleV2"}:
-                    schedule = node_id(function_id, "schedule")
-                    expression = event_properties.get("Schedule") or event_properties.get("ScheduleExpression")
-                    text = label("EventBridge schedule", expression if isinstance(expression, str) else "")
-                    self.diagram.add(Node(schedule, text, "circle", "ops"), "layer_ops")
-                    self.diagram.connect(schedule, function, "invokes")
+                        picture.connect(self.box_of(source) or source, function, batch_label(event_properties), flow)
                 on_failure = ((event_properties.get("DestinationConfig") or {}).get("OnFailure")) or {}
                 for target in self.ids_of_type(on_failure.get("Destination"), QUEUE, TOPIC):
-                    self.diagram.connect(function, self.node(target) or target, "failed batches")
+                    picture.connect(function, self.box_of(target) or target, "failed batches", flow)
 
-    def draw_security_groups(self) -> None:
-        groups = self.of_type(SECURITY_GROUP)
-        rules: list[tuple[str, dict[str, Any], str]] = []
-        for group_id, properties in groups.items():
-            rules += [(group_id, rule, "ingress") for rule in properties.get("SecurityGroupIngress") or []]
-            rules += [(group_id, rule, "egress") for rule in properties.get("SecurityGroupEgress") or []]
-        for standalone_type, direction in ((SECURITY_GROUP_INGRESS, "ingress"), (SECURITY_GROUP_EGRESS, "egress")):
-            for properties in self.of_type(standalone_type).values():
-                for group_id in self.ids_of_type(properties.get("GroupId"), SECURITY_GROUP):
-                    rules.append((group_id, properties, direction))
-        for group_id, rule, direction in rules:
-            ports = port_range(rule)
-            if direction == "ingress":
-                for source in self.ids_of_type(rule.get("SourceSecurityGroupId"), SECURITY_GROUP):
-                    self.diagram.connect(source, group_id, f"{ports} from {source}")
-                cidr = rule.get("CidrIp") or rule.get("CidrIpv6")
-                if isinstance(cidr, str):
-                    self.diagram.connect(self.cidr_node(cidr, group_id), group_id, f"{ports} from {cidr}")
-            else:
-                for target in self.ids_of_type(rule.get("DestinationSecurityGroupId"), SECURITY_GROUP):
-                    self.diagram.connect(group_id, target, f"{ports} to {target}")
-        members: list[tuple[str, Any]] = [
-            (function_id, (properties.get("VpcConfig") or {}).get("SecurityGroupIds"))
-            for function_id, properties in self.functions().items()
-        ]
-        members += [
-            (domain_id, (properties.get("VPCOptions") or {}).get("SecurityGroupIds"))
-            for domain_id, properties in self.of_type(DOMAIN).items()
-        ]
-        members += [
-            (endpoint_id, properties.get("SecurityGroupIds"))
-            for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items()
-        ]
-        for member, group_ids in members:
-            for group_id in self.ids_of_type(group_ids, SECURITY_GROUP):
-                self.diagram.connect(self.node(member) or member, group_id, "member of", dotted=True)
+    # The pipeline -----------------------------------------------------------------------------------------------------
 
-    def cidr_node(self, cidr: str, group_id: str) -> str:
-        cidr_id = node_id("cidr", cidr)
-        if cidr_id not in self.diagram.nodes:
-            self.diagram.add(Node(cidr_id, label(cidr), "box", "network"), self.diagram.group_of[group_id])
-        return cidr_id
-
-    def draw_endpoints(self) -> None:
-        service_types = {"dynamodb": TABLE, "s3": "AWS::S3::Bucket", "sqs": QUEUE, "sns": TOPIC}
-        for endpoint_id, properties in self.of_type(VPC_ENDPOINT).items():
-            resource_type = service_types.get(endpoint_service(properties.get("ServiceName")).lower())
-            if resource_type is None:
-                continue
-            # A policy on the endpoint names what may be reached through it; without one, all of that service.
-            named = self.ids_of_type(properties.get("PolicyDocument"), resource_type)
-            for target in named or list(self.of_type(resource_type)):
-                self.diagram.connect(endpoint_id, self.node(target) or target, "private route", dotted=True)
-
-    def draw_encryption(self) -> None:
-        keys = self.of_type(KMS_KEY)
-        aliases = {
-            alias_id: self.ids_of_type(properties.get("TargetKeyId"), KMS_KEY)
-            for alias_id, properties in self.of_type(KMS_ALIAS).items()
+    def pipelines(self) -> dict[str, dict[str, Any]]:
+        resources = (self.pipeline or {}).get("Resources") or {}
+        return {
+            pipeline_id: resource.get("Properties") or {}
+            for pipeline_id, resource in sorted(resources.items())
+            if resource.get("Type") == PIPELINE_TYPE
         }
-        for logical_id, resource in sorted(self.resources.items()):
-            if resource.get("Type") in (KMS_KEY, KMS_ALIAS):
-                continue
-            target = self.node(logical_id)
-            if target is None:
-                continue
-            for value in kms_key_values(resource.get("Properties") or {}):
-                for referenced, _ in references(value):
-                    for key in [referenced] if referenced in keys else aliases.get(referenced, []):
-                        self.diagram.connect(key, target, "encrypts", dotted=True)
-        self.drawn.update(aliases)
 
-    def draw_logging(self) -> None:
-        """What writes to the log groups: a resource that names one, or that a logging resource attaches one to."""
-        if "log_groups" not in self.diagram.nodes:
-            return
-        for logical_id, resource in sorted(self.resources.items()):
-            kind = resource.get("Type")
-            properties = resource.get("Properties") or {}
-            if kind in LOG_ATTACHMENT_TYPES:
-                sources = [
-                    ref for ref, _ in references({k: v for k, v in properties.items() if k.startswith("Resource")})
-                ]
-                self.drawn.add(logical_id)
-            elif kind != LOG_GROUP and self.node(logical_id):
-                sources = [logical_id]
-            else:
-                continue
-            if not self.ids_of_type(properties, LOG_GROUP):
-                continue
-            for source in sources:
-                target = self.node(source) or (source if source in self.diagram.groups else None)
-                if target and target != "log_groups":
-                    self.diagram.connect(target, "log_groups", "logs", dotted=True)
+    def draw_pipeline(self) -> None:
+        for pipeline_id, properties in self.pipelines().items():
+            frame = self.picture.frame(
+                f"delivery_{pipeline_id}",
+                f"Delivery: CodePipeline {pipeline_id} (pipeline.yaml)",
+                "pipeline",
+            )
+            previous = None
+            for stage in properties.get("Stages") or []:
+                name = str(stage.get("Name", "?"))
+                actions = sorted(
+                    stage.get("Actions") or [], key=lambda action: (action.get("RunOrder", 1), action.get("Name", ""))
+                )
+                box_id = f"{pipeline_id}_{re.sub(r'\W', '_', name)}"
+                self.picture.box(
+                    box_id, stage_icon(actions), [name, *(describe_action(a) for a in actions)], frame, set()
+                )
+                if previous:
+                    self.picture.connect(previous, box_id, "", self.flow("delivery"))
+                previous = box_id
 
-    def draw_leftovers(self) -> None:
-        """Whatever the template holds that no node stands for, by type, so that nothing is left out unseen."""
-        counts: dict[str, list[str]] = defaultdict(list)
-        rendered = self.diagram.render()
+    # What is left -----------------------------------------------------------------------------------------------------
+
+    def list_not_drawn(self) -> None:
+        """Every resource no box or frame stands for, listed by type."""
+        drawn = self.picture.drawn()
+        by_type: dict[str, list[str]] = defaultdict(list)
         for logical_id, resource in sorted(self.resources.items()):
-            # Anything whose id the drawing does not show: folded resources and log attachments included.
-            if not re.search(rf"\b{re.escape(logical_id)}\b", rendered):
-                counts[str(resource.get("Type", "?")).removeprefix("AWS::")].append(logical_id)
-        if counts:
-            lines = [
-                f"{kind}: {', '.join(ids)}" if len(ids) <= 3 else f"{len(ids)} × {kind}"
-                for kind, ids in sorted(counts.items())
-            ]
-            self.diagram.add(Node("other_resources", label("Also in the template", *lines), "box", "ops"), "layer_ops")
+            if logical_id not in drawn:
+                by_type[str(resource.get("Type", "?")).removeprefix("AWS::")].append(logical_id)
+        self.picture.not_drawn = [f"{kind}: {', '.join(ids)}" for kind, ids in sorted(by_type.items())]
 
 
 # --- helpers over properties -----------------------------------------------------------------------------------------
 
 
-def route_labels(methods_and_paths: list[tuple[str, str]]) -> list[str]:
-    """One label per route, but a method one function serves on many paths (CORS preflight) as their count."""
-    paths_by_method: dict[str, list[str]] = defaultdict(list)
-    for method, path in methods_and_paths:
-        paths_by_method[method].append(path)
-    labels = []
-    for method, paths in sorted(paths_by_method.items()):
-        if len(paths) > ROUTES_PER_EDGE:
-            labels.append(f"{method} on {len(paths)} paths")
+def counted(count: int, names: tuple[str, str]) -> str:
+    return f"{count} {names[0] if count == 1 else names[1]}"
+
+
+def method_order(method: str) -> int:
+    return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` characters, broken at spaces (a longer word stays whole)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
         else:
-            labels += [f"{method} {path}" for path in sorted(paths)]
-    return labels
+            lines.append(word)
+    return lines
 
 
 def sorted_events(properties: dict[str, Any]) -> list[dict[str, Any]]:
@@ -917,6 +1301,18 @@ def policy_statements(policies: Any) -> list[dict[str, Any]]:
         if isinstance(policy, dict) and "Statement" in policy:
             statements += [s for s in as_list(policy["Statement"]) if isinstance(s, dict)]
     return statements
+
+
+def index_names(resources: Any, table_id: str) -> set[str]:
+    """Indexes a statement grants by ARN (`${Table.Arn}/index/<name>`)."""
+    pattern = r"\$\{" + re.escape(table_id) + r"\.Arn\}/index/([^/\s\"]+)"
+    return {match.group(1) for text in strings_in(resources) if (match := re.search(pattern, text))}
+
+
+def policy_document(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statements of a managed policy's document."""
+    statements = as_list((properties.get("PolicyDocument") or {}).get("Statement"))
+    return [statement for statement in statements if isinstance(statement, dict)]
 
 
 def policy_templates(policies: Any) -> list[tuple[str, Any]]:
@@ -941,27 +1337,6 @@ def dynamodb_access(actions: list[str]) -> set[str]:
     return access
 
 
-def index_names(resources: Any, table_id: str) -> set[str]:
-    """Indexes a statement grants by ARN (`${Table.Arn}/index/<name>`)."""
-    names = set()
-    for text in strings_in(resources):
-        match = re.search(r"\$\{" + re.escape(table_id) + r"\.Arn\}/index/([^/\s\"]+)", text)
-        if match:
-            names.add(match.group(1))
-    return names
-
-
-def strings_in(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from strings_in(inner)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
-
-
 def kms_key_values(value: Any) -> Iterator[Any]:
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -972,13 +1347,6 @@ def kms_key_values(value: Any) -> Iterator[Any]:
     elif isinstance(value, list):
         for item in value:
             yield from kms_key_values(item)
-
-
-def plain(value: Any) -> str:
-    """A property as written: a literal, or the parameter it takes."""
-    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
-        return value["Ref"]
-    return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
 def availability_zone(value: Any) -> str:
@@ -1016,36 +1384,16 @@ def batch_label(properties: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def alarm_namespaces(properties: dict[str, Any]) -> set[str]:
-    namespaces = {properties["Namespace"]} if isinstance(properties.get("Namespace"), str) else set()
-    for metric in properties.get("Metrics") or []:
-        namespace = (((metric.get("MetricStat") or {}).get("Metric")) or {}).get("Namespace")
-        if isinstance(namespace, str):
-            namespaces.add(namespace)
-    return namespaces
-
-
-# --- the pipeline template ---------------------------------------------------------------------------------------
-
-
-def draw_pipelines(diagram: Diagram, template: dict[str, Any]) -> None:
-    for pipeline_id, resource in sorted((template.get("Resources") or {}).items()):
-        if resource.get("Type") != PIPELINE_TYPE:
-            continue
-        group = node_id("delivery", pipeline_id)
-        diagram.group(group, f"Delivery: CodePipeline {pipeline_id} (pipeline.yaml)", "pipeline")
-        previous = None
-        for stage in (resource.get("Properties") or {}).get("Stages") or []:
-            stage_name = str(stage.get("Name", "?"))
-            actions = sorted(
-                stage.get("Actions") or [], key=lambda action: (action.get("RunOrder", 1), action.get("Name", ""))
-            )
-            lines = [describe_action(action) for action in actions]
-            stage_node = node_id(pipeline_id, stage_name)
-            diagram.add(Node(stage_node, label(stage_name, *lines), "box", "pipeline"), group)
-            if previous:
-                diagram.connect(previous, stage_node)
-            previous = stage_node
+def stage_icon(actions: list[dict[str, Any]]) -> str:
+    categories = {(action.get("ActionTypeId") or {}).get("Category") for action in actions}
+    providers = {(action.get("ActionTypeId") or {}).get("Provider") for action in actions}
+    if "Approval" in categories:
+        return "pipeline_approval"
+    if "Source" in categories:
+        return "pipeline_source"
+    if "CodeBuild" in providers:
+        return "pipeline_build"
+    return "pipeline_deploy"
 
 
 def describe_action(action: dict[str, Any]) -> str:
@@ -1063,37 +1411,224 @@ def describe_action(action: dict[str, Any]) -> str:
     # A stack is named, not referenced: it is the application's, not a resource of the pipeline template.
     target = target or sub_text(configuration.get("StackName"))
     what = "manual approval" if category == "Approval" else " ".join(part for part in (provider, target) if part)
-    return f"{action.get('Name', '?')}: {what}" if what else str(action.get("Name", "?"))
+    return what or str(action.get("Name", "?"))
+
+
+# --- Graphviz source, through the diagrams package ------------------------------------------------------------------
+
+
+class _Canvas(Diagram):
+    """A diagrams Diagram that only collects the Graphviz source: rendering is `render()`'s, by `dot`."""
+
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
+        setdiagram(None)
+
+
+class _Frame(Cluster):
+    """A diagrams Cluster named by a stable id rather than by its title."""
+
+    def __init__(self, frame: Frame) -> None:
+        row = {"rank": "same"} if frame.layout == "row" else {}
+        title = "\\l".join(wrap(frame.title, FRAME_TITLE_WIDTH)) + "\\l"
+        super().__init__(title, graph_attr={**FRAME_STYLES[frame.style], "fontsize": "14", "margin": "14", **row})
+        self.name = f"cluster_{frame.id}"
+        self.dot.name = self.name
+
+
+def icon_path(icon: str) -> str:
+    node_class = ICONS[icon]
+    return f"{str(node_class._icon_dir).removeprefix('resources/')}/{node_class._icon}"
+
+
+def dot_source(picture: Picture, *, page_width: float | None) -> str:
+    """The picture as Graphviz source, drawn top to bottom: the clients, the legend and the note on top, the flows
+    below them, the operations' services in a column beside (their arrows left out of the ranking), the pipeline's
+    stages in a chain of their own."""
+    graph = {
+        "pad": "0.3",
+        "nodesep": "0.25",
+        "ranksep": "0.3",
+        "splines": "spline",
+        "fontsize": "20",
+        "labelloc": "t",
+        "newrank": "true",
+        "forcelabels": "true",
+        **({"size": f"{page_width},{page_width * 3}"} if page_width else {}),
+    }
+    columns = {frame.id for frame in picture.frames.values() if frame.layout == "column"}
+    in_columns = {box.id for box in picture.boxes.values() if box.frame in columns}
+    with _Canvas(
+        picture.title,
+        filename="architecture",
+        direction="TB",
+        curvestyle="curved",
+        show=False,
+        graph_attr=graph,
+        node_attr={"shape": "plain", "fontsize": "11", "fixedsize": "false", "width": "0", "height": "0"},
+        edge_attr={"arrowsize": "0.7", "fontname": "Sans-Serif", "fontsize": "10"},
+    ) as canvas:
+        nodes: set[str] = set()
+
+        def place(frame_id: str | None, target: Any) -> None:
+            # In the order they were drawn: a column reads top down as the architect listed it.
+            members = [b for b in picture.boxes.values() if b.frame == frame_id]
+            for box in members:
+                target.dot.node(box.id, box_label(box))
+                nodes.add(box.id)
+            if frame_id in columns:
+                for upper, lower in itertools.pairwise(members):
+                    target.dot.edge(upper.id, lower.id, style="invis")
+            for child in sorted((f for f in picture.frames.values() if f.parent == frame_id), key=lambda f: f.id):
+                with _Frame(child) as frame:
+                    place(child.id, frame)
+
+        # The legend and the note first: Graphviz then sets them at the left of the top row.
+        top = []
+        if picture.not_drawn:
+            lines = [line for entry in picture.not_drawn for line in wrap(entry, 48)]
+            canvas.dot.node("not_drawn", "\\l".join(["Also in the template, not drawn:", *lines]) + "\\l", **NOTE_STYLE)
+            top.append("not_drawn")
+        if picture.flows:
+            rows = "".join(
+                f'<tr><td align="right"><font color="{colour}"><b>{number}</b></font></td>'
+                f'<td align="left">{html(title)}</td></tr>'
+                for number, (title, colour) in sorted(picture.flows.items())
+            )
+            heading = '<tr><td colspan="2" align="left"><b>Data flows</b></td></tr>'
+            canvas.dot.node("legend", f'<<table border="0" cellspacing="3">{heading}{rows}</table>>', **LEGEND_STYLE)
+            top.append("legend")
+        place(None, canvas)
+        top += ["clients"] if "clients" in nodes else []
+        if len(top) > 1:
+            canvas.dot.body.append(f"\t{{rank=same; {'; '.join(top)}}}\n")
+        # The columns start below the clients.
+        for column in sorted(columns):
+            first = next((box.id for box in picture.boxes.values() if box.frame == column), None)
+            if "clients" in nodes and first:
+                canvas.dot.edge("clients", first, style="invis")
+        for arrow in picture.arrows:
+            colour = picture.flows[arrow.flow][1] if arrow.flow else QUIET
+            attrs = {"penwidth": "1.4"} if arrow.flow else {"style": "dashed"}
+            if {arrow.source, arrow.target} & in_columns and (
+                picture.boxes[arrow.source].frame != picture.boxes[arrow.target].frame
+            ):
+                attrs["constraint"] = "false"
+            if arrow.target == "clients":
+                # Back to the browser (a push, an email): drawn, but the clients stay on top.
+                attrs["constraint"] = "false"
+            canvas.dot.edge(arrow.source, arrow.target, xlabel=arrow.label, color=colour, fontcolor=colour, **attrs)
+    return f"{HEADER}\n{canvas.dot.source}"
+
+
+NOTE_STYLE = {
+    "shape": "note",
+    "fixedsize": "false",
+    "width": "0",
+    "height": "0",
+    "fontsize": "11",
+    "color": QUIET,
+    "fontcolor": "#4B5563",
+    "labelloc": "c",
+}
+LEGEND_STYLE = {
+    "shape": "box",
+    "style": "rounded",
+    "fixedsize": "false",
+    "width": "0",
+    "height": "0",
+    "color": QUIET,
+    "fontsize": "13",
+}
+
+
+def box_label(box: Box) -> str:
+    """An HTML-like label: the icon at a fixed size, the name in bold and the details under it."""
+    name, *details = box.label.split("\n")
+    text = "<br/>".join([f"<b>{html(name)}</b>", *(html(line) for line in details)])
+    icon = f'<td fixedsize="true" width="{ICON_SIZE}" height="{ICON_SIZE}"><img src="{icon_path(box.icon)}"/></td>'
+    table = '<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+    return f"<{table}<tr>{icon}</tr><tr><td>{text}</td></tr></table>>"
+
+
+def html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- entry points ------------------------------------------------------------------------------------------------
 
 
-def mermaid(template: dict[str, Any], pipeline: dict[str, Any] | None = None) -> str:
-    application = Application(template)
-    diagram = application.draw()
-    if pipeline:
-        draw_pipelines(diagram, pipeline)
-    return diagram.render()
+def architecture(
+    template: dict[str, Any], pipeline: dict[str, Any] | None = None, *, detailed: bool = False
+) -> Picture:
+    return Architect(template, pipeline, detailed).draw()
 
 
-def mermaid_from_files(template_path: Path = TEMPLATE, pipeline_path: Path = PIPELINE) -> str:
+def sources(template: dict[str, Any], pipeline: dict[str, Any] | None = None) -> dict[str, str]:
+    """The Graphviz sources, by file stem: the overview (scaled to page width) and the detailed view."""
+    return {
+        OVERVIEW: dot_source(architecture(template, pipeline), page_width=PAGE_WIDTH_INCHES),
+        DETAIL: dot_source(architecture(template, pipeline, detailed=True), page_width=None),
+    }
+
+
+def sources_from_files(template_path: Path = TEMPLATE, pipeline_path: Path = PIPELINE) -> dict[str, str]:
     pipeline = load_template(pipeline_path) if pipeline_path.exists() else None
-    return mermaid(load_template(template_path), pipeline)
+    return sources(load_template(template_path), pipeline)
+
+
+def embed_images(svg: str) -> str:
+    """The SVG with the icons Graphviz linked to (file paths) inlined as data URIs, so that the file stands alone: each
+    icon once, in <defs>, and each place it appears a <use> of it."""
+    icons: dict[tuple[str, ...], str] = {}
+
+    def use(match: re.Match[str]) -> str:
+        attributes = dict(re.findall(r'([\w:]+)="([^"]*)"', match.group(1)))
+        shape = tuple(attributes.get(name, "") for name in ("xlink:href", "width", "height", "preserveAspectRatio"))
+        icon_id = icons.setdefault(shape, f"icon{len(icons)}")
+        return f'<use xlink:href="#{icon_id}" x="{attributes.get("x", "0")}" y="{attributes.get("y", "0")}"/>'
+
+    body = re.sub(r"<image ([^>]*?)/>", use, svg)
+    definitions = []
+    for (href, width, height, aspect), icon_id in icons.items():
+        path = Path(href) if Path(href).is_absolute() else ICON_ROOT / href
+        data = base64.b64encode(path.read_bytes()).decode()
+        definitions.append(
+            f'<image id="{icon_id}" xlink:href="data:image/png;base64,{data}" width="{width}" height="{height}" '
+            f'preserveAspectRatio="{aspect}"/>'
+        )
+    opening = re.search(r"<svg\b[^>]*>", body)
+    if not opening or not definitions:
+        return body
+    return f"{body[: opening.end()]}\n<defs>\n{chr(10).join(definitions)}\n</defs>{body[opening.end() :]}"
+
+
+def render(dot_file: Path) -> None:
+    """The .dot as .svg (icons embedded) and .png beside it, by Graphviz's `dot`."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise SystemExit("diagram: needs Graphviz's dot (Debian: sudo apt-get install graphviz)")
+    base = [dot, f"-Gimagepath={ICON_ROOT}", str(dot_file)]
+    svg = subprocess.run([*base, "-Tsvg"], check=True, capture_output=True, text=True).stdout
+    dot_file.with_suffix(".svg").write_text(embed_images(svg))
+    # 96 dots per inch: the page width in inches times 96 is the PNG's width in pixels.
+    png = [*base, "-Gdpi=96", "-Tpng", "-o", str(dot_file.with_suffix(".png"))]
+    subprocess.run(png, check=True, capture_output=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE)
     parser.add_argument("--pipeline", type=Path, default=PIPELINE, help="drawn when the file exists")
-    parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    parser.add_argument("--output-dir", type=Path, default=DOCS)
+    parser.add_argument("--render", action="store_true", help="also draw each as SVG and PNG with Graphviz")
     arguments = parser.parse_args(argv)
-    text = mermaid_from_files(arguments.template, arguments.pipeline)
-    if arguments.output:
-        arguments.output.parent.mkdir(parents=True, exist_ok=True)
-        arguments.output.write_text(text)
-    else:
-        sys.stdout.write(text)
+    arguments.output_dir.mkdir(parents=True, exist_ok=True)
+    for stem, text in sources_from_files(arguments.template, arguments.pipeline).items():
+        path = arguments.output_dir / f"{stem}.dot"
+        path.write_text(text)
+        if arguments.render:
+            render(path)
+        sys.stdout.write(f"wrote {path}\n")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@ def test_given_every_function_then_python313_on_arm64_with_the_shared_layer():
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
     assert all("Runtime" not in p and "Layers" not in p for p in SOURCE_FUNCTIONS.values())
     layer = SOURCE["Resources"]["SharedLayer"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    # Built with hash-based bytecode (layers/shared/Makefile, functions/Makefile; tests/build checks the output).
+    functions = [SOURCE["Resources"][logical_id] for logical_id in SOURCE_FUNCTIONS]
+    assert all(f["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "functions"} for f in functions)
 
 
 def test_given_the_sam_transform_then_one_lambda_function_per_function_of_the_template():

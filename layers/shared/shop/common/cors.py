@@ -11,7 +11,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import CORSConfig
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shop.common.settings import EnvironmentSettings
 
 # scheme://host[:port], exactly as browsers send Origin (compared as strings): lowercase, no path, no trailing
 # slash, no wildcard, and no default port (browsers omit :443 for https and :80 for http).
@@ -52,10 +53,8 @@ ROUTE_METHODS: dict[str, tuple[str, ...]] = {
 }
 
 
-class CorsSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
-
-    allowed_origins: Annotated[list[Origin], NoDecode] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")
+class CorsSettings(EnvironmentSettings):
+    allowed_origins: list[Origin] = Field(min_length=1, validation_alias="CORS_ALLOWED_ORIGINS")
     web_origin: Origin | None = Field(default=None, validation_alias="WEB_ORIGIN")
 
     @field_validator("web_origin", mode="before")
@@ -82,7 +81,7 @@ class CorsSettings(BaseSettings):
 
 @cache
 def cors_settings() -> CorsSettings:
-    return CorsSettings()
+    return CorsSettings.from_environment()
 
 
 @cache

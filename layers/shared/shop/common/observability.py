@@ -23,6 +23,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shop.common import snapstart
+
 DEFAULT_NAMESPACE = "Shop"
 
 # What each function's Tracer patches (Tracer(patch_modules=...)). Patching imports the library at init,
@@ -39,6 +41,8 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
 
 logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
+# Every function imports this module at init: its SnapStart hooks are registered then (shop.common.snapstart).
+SNAPSTART_HOOKS_REGISTERED = snapstart.registered
 # Reads publish no business metric, by design; Powertools would say so in the log of every new environment.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 

@@ -5,7 +5,7 @@ Errors become RFC 9457 problems through the one table in shop.common.problems.
 
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -13,8 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
 
 from shop.common.cors import cors_config
 from shop.common.errors import Forbidden, ShopError, UnsupportedMediaType
@@ -89,9 +91,14 @@ class JsonApiResolver(APIGatewayRestResolver):
         multi_value_headers["Vary"] = ["Origin"]
         return answer
 
-    def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+    def get_openapi_schema(self, **kwargs: Any) -> "OpenAPI":
         """Powertools' document without the 422 it adds to every route: its HTTPValidationError shape is never
         answered here (validation errors are problems), and a route that can answer 422 declares it."""
+        # Powertools' OpenAPI models are a large pydantic tree (tens of ms at every cold start) that only the
+        # schema uses, never a request: the security scheme that needs them is declared here, when asked for.
+        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+        self.openapi_config.security_schemes = {"bearerAuth": HTTPBearer(bearerFormat="JWT")}
         schema = super().get_openapi_schema(**kwargs)
         for path_item in (schema.paths or {}).values():
             for method in ("get", "put", "post", "delete", "patch"):
@@ -119,7 +126,7 @@ def create_resolver(required_group: str | None = None, signed_in: bool = False) 
         cors=cors_config(),
         json_body_deserializer=read_json_body,
     )
-    app.configure_openapi(title="Shop API", security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
+    app.configure_openapi(title="Shop API")  # its security scheme: JsonApiResolver.get_openapi_schema
 
     @app.exception_handler(ShopError)
     def _shop_error(error: ShopError) -> Response[str]:

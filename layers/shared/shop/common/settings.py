@@ -4,34 +4,46 @@ A missing or malformed variable fails the cold start with a validation error tha
 surfacing later as a confusing runtime failure. The variable names are the template's and the local stack's.
 """
 
+import os
 from functools import cache
-from typing import Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
-class TableSettings(BaseSettings):
+class EnvironmentSettings(BaseModel):
+    """Settings validated from the process environment; each field reads the variable its alias names.
+
+    Plain pydantic over os.environ: pydantic-settings would read the same variables, but importing it (its
+    dotenv, secrets-directory and CLI sources, none used here) adds tens of milliseconds to every cold start.
+    Keyword arguments, named like the variables, take precedence (tests pass values this way).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**os.environ, **values})
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        return cls.model_validate(dict(os.environ))
+
+
+class TableSettings(EnvironmentSettings):
     """The shop's DynamoDB table: products, carts and orders."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(min_length=1, validation_alias="TABLE_NAME")
 
 
-class CursorSettings(BaseSettings):
+class CursorSettings(EnvironmentSettings):
     """The key that signs every pagination cursor (catalog, orders, search)."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     # From Secrets Manager in AWS (a dynamic reference in the template).
     cursor_signing_key: SecretStr = Field(min_length=32, validation_alias="CURSOR_SIGNING_KEY")
 
 
-class TokenSettings(BaseSettings):
+class TokenSettings(EnvironmentSettings):
     """Which bearer tokens the authorizer accepts: issuer, audience, signing keys, clock skew."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     jwt_issuer: str = Field(min_length=1, validation_alias="JWT_ISSUER")
     jwt_audience: str = Field(min_length=1, validation_alias="JWT_AUDIENCE")
@@ -40,10 +52,8 @@ class TokenSettings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300, validation_alias="JWT_LEEWAY_SECONDS")
 
 
-class OpenSearchSettings(BaseSettings):
+class OpenSearchSettings(EnvironmentSettings):
     """How to reach the search domain: endpoint, request signing, timeout."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     opensearch_endpoint: str = Field(pattern=r"^https?://[^/\s]+/?$", validation_alias="OPENSEARCH_ENDPOINT")
     # sigv4 in AWS (the function's role signs); none for a local server over plain HTTP.
@@ -58,10 +68,8 @@ class OpenSearchSettings(BaseSettings):
         return self
 
 
-class IdempotencySettings(BaseSettings):
+class IdempotencySettings(EnvironmentSettings):
     """Checkout's idempotency records: their table and how long a key is remembered."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     # Powertools' idempotency records (key `id`, TTL on `expiration`), apart from the shop's own items.
     idempotency_table_name: str = Field(min_length=1, validation_alias="IDEMPOTENCY_TABLE_NAME")
@@ -71,10 +79,8 @@ class IdempotencySettings(BaseSettings):
     )
 
 
-class SearchAdminSettings(BaseSettings):
+class SearchAdminSettings(EnvironmentSettings):
     """The search admin function's own limits; it also reads `opensearch_settings()` and `table_settings()`."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     # How long before the function's timeout a long operation stops, so that it can still drop a half-built
     # index and answer: in-flight pages (a DynamoDB scan page and its bulk request) finish first.
@@ -89,12 +95,12 @@ class SearchAdminSettings(BaseSettings):
 
 @cache
 def table_settings() -> TableSettings:
-    return TableSettings()
+    return TableSettings.from_environment()
 
 
 @cache
 def cursor_settings() -> CursorSettings:
-    return CursorSettings()
+    return CursorSettings.from_environment()
 
 
 def cursor_signing_key() -> bytes:
@@ -104,19 +110,19 @@ def cursor_signing_key() -> bytes:
 
 @cache
 def token_settings() -> TokenSettings:
-    return TokenSettings()
+    return TokenSettings.from_environment()
 
 
 @cache
 def opensearch_settings() -> OpenSearchSettings:
-    return OpenSearchSettings()
+    return OpenSearchSettings.from_environment()
 
 
 @cache
 def idempotency_settings() -> IdempotencySettings:
-    return IdempotencySettings()
+    return IdempotencySettings.from_environment()
 
 
 @cache
 def search_admin_settings() -> SearchAdminSettings:
-    return SearchAdminSettings()
+    return SearchAdminSettings.from_environment()
