@@ -63,8 +63,10 @@ lock: install ## After changing a requirements file: re-pin every package the en
 	{ echo "# Every package of .venv-sam, pinned (pip freeze); requirements-sam.txt names the direct one."; $(VENV_SAM)/bin/python -m pip freeze; } > constraints-sam.txt
 	{ echo "# Every package of .venv-scan, pinned (pip freeze); requirements-scan.txt names the direct ones."; $(VENV_SCAN)/bin/python -m pip freeze; } > constraints-scan.txt
 
-dev: install web-build ## Build the web app and run the whole stack locally (web app on :$(WEB_PORT), API on :$(PORT), sign-in, DynamoDB, OpenSearch, stream trigger); SEED=0: no demo catalog
-	$(PY) -m devstack --port $(PORT) --web-port $(WEB_PORT) --vite-port $(VITE_PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,)
+# `make dev` installs only what the stack runs on: the scanners' venv comes with `make test` and `make scan`.
+# Node is checked first: a missing one stops it before minutes of installing.
+dev: $(if $(HAS_FRONTEND),node-check) $(VENV)/.installed $(VENV_SAM)/.installed $(LAYER_DEPS)/.installed $(if $(HAS_FRONTEND),$(FRONTEND)/dist/index.html,web-build) ## Build the web app and run the whole stack locally (web app on :$(WEB_PORT), API on :$(PORT), sign-in, DynamoDB, OpenSearch, stream trigger); SEED=0: no demo catalog; VERBOSE=1: raw function logs
+	$(PY) -m devstack --port $(PORT) --web-port $(WEB_PORT) --vite-port $(VITE_PORT) $(if $(filter 0 no false,$(SEED)),--no-seed,) $(if $(filter 1 yes true,$(VERBOSE)),--verbose,)
 
 web: node-check $(if $(HAS_FRONTEND),$(FRONTEND)/node_modules/.installed) ## Vite's dev server (hot reload) on :$(VITE_PORT), against the stack `make dev` runs
 	cd $(FRONTEND) && VITE_PORT=$(VITE_PORT) SHOP_WEB_URL=http://127.0.0.1:$(WEB_PORT) npm run dev
@@ -85,6 +87,13 @@ ifneq ($(HAS_FRONTEND),)
 else
 	@echo "No $(FRONTEND)/package.json: no web app to build."
 endif
+
+# What `make dev` serves: rebuilt only when a source of the web app changed since the last build (vite rewrites
+# dist/index.html on every build), so that a warm start does not pay for a build it does not need.
+WEB_SOURCES := $(if $(HAS_FRONTEND),$(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) $(wildcard $(addprefix $(FRONTEND)/,index.html vite.config.ts tsconfig.json package.json .env*)))
+$(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(WEB_SOURCES) | node-check
+	cd $(FRONTEND) && npm run build
+	@touch $@
 
 web-check: $(if $(HAS_FRONTEND),node-check $(FRONTEND)/node_modules/.installed) ## The web app's type check, lint, unit tests, build and bundle-size budget
 ifneq ($(HAS_FRONTEND),)

@@ -18,7 +18,8 @@
     mailbox    SES v2 caught, never sent: a page and /messages.json (devstack.mailbox)
     web        the built web app (frontend/dist) with its config.json and security headers (devstack.web)
 
-Ctrl-C stops all of it.
+The console shows one line per request and one per function log record (devstack.console); --verbose
+(`VERBOSE=1 make dev`) prints every line as the functions and SAM CLI write it. Ctrl-C stops all of it.
 """
 
 import argparse
@@ -28,15 +29,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import boto3
 from osmem_server import OsmemServer
+from tqdm import tqdm
 
 from devstack import eventbus, mailbox, websocket
 from devstack.common import FAKE_CREDENTIALS, ensure_ports_free, wait_until_healthy
+from devstack.console import Console, ConsoleFormatter, ConsoleHandler
 from devstack.dynamodb import SerialisedMotoServer
 from devstack.issuer import (
     CLIENT_ID,
@@ -232,7 +236,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--function-python", default=os.environ.get("FUNCTION_PYTHON", BASE_PYTHON))
     parser.add_argument("--layer-deps", type=Path, default=DEFAULT_LAYER_DEPS)
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the functions' raw output (JSON logs, metrics) and every access line (`VERBOSE=1 make dev`)",
+    )
     return parser.parse_args(argv)
+
+
+def print_line(text: str) -> None:
+    """Print above tqdm's progress bar, if one is showing: the bar is cleared, the line written, the bar redrawn."""
+    with tqdm.external_write_mode(file=sys.stdout):
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,10 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
 
-    # moto's server logs every DynamoDB call through werkzeug; the API's access log is the useful one.
+    console = Console(ConsoleFormatter(verbose=args.verbose), print_line)
+    # moto's server logs every DynamoDB call through werkzeug; the API's request lines are the useful ones.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # The stream trigger's warnings (a batch given up on, the function unreachable) go to the console.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = ConsoleHandler(console)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     dynamodb = SerialisedMotoServer(ip_address=args.host, port=args.dynamodb_port, verbose=False)
     dynamodb.start()
     issuer = DevIssuer(args.state_dir, issuer_address)
@@ -291,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     web_server = serve_web(args.web_dist, web_config, args.host, args.web_port, issuer_url=issuer_address)
     opensearch: OsmemServer | None = None
     api: subprocess.Popen[bytes] | None = None
+    api_output: threading.Thread | None = None
     stream_triggers: list[EventSourceMapping] = []
     event_bus: eventbus.EventBus | None = None
     ws_gateway: websocket.WebSocketGateway | None = None
@@ -330,8 +350,13 @@ def main(argv: list[str] | None = None) -> int:
                 "--user-pool-client-id", CLIENT_ID,
             ],
             cwd=REPO_ROOT,
-            env=api_environment(),
+            # Unbuffered: its lines reach the console as they are written, in order.
+            env={**api_environment(), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
+        assert api.stdout is not None
+        api_output = console.pump(api.stdout)
         try:
             wait_until_healthy(api_url, api)
         except RuntimeError as error:
@@ -359,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  JWKS       {jwks_url}\n  events     {event_bus.url}\n"
             + (f"  WebSocket  {ws_gateway.url}  (@connections: {ws_gateway.management_url})\n" if ws_gateway else "")
             + f"  Mailbox    {mail.url}/\n"
-            f"Open {web_url} to shop. Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)",
+            f"Open {web_url} to shop. Tokens: make -s token USER=alice GROUPS=admin   (Ctrl-C stops everything)"
+            + ("" if args.verbose else "\nOne line per request and per function log; VERBOSE=1 make dev: raw logs."),
             flush=True,
         )
         return api.wait()
@@ -379,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
                 api.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        if api_output is not None:
+            api_output.join(timeout=5)  # its last lines (the API's own shutdown) before this process's exit
         # With the Lambda endpoint gone, an invocation in flight ends at once.
         for trigger in stream_triggers:
             trigger.join()

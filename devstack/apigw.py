@@ -40,6 +40,10 @@ Where it departs from SAM, to answer as API Gateway does:
   where SAM answers 502.
 - Serving. `run` binds with werkzeug's make_server, so the ready line comes once the port listens; Flask's app.run
   would also load any .env file in the working directory into os.environ, and from there into the functions'.
+
+Besides werkzeug's access line, each response (on both ports) writes a request record to stderr: method, path,
+status, milliseconds and the route's function (and authorizer), which `make dev`'s console prints as one line
+(devstack.console).
 """
 
 import argparse
@@ -50,6 +54,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from io import StringIO
@@ -79,6 +84,7 @@ from werkzeug.routing import Map
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devstack.common import FAKE_CREDENTIALS
+from devstack.console import request_record
 from devstack.runtime import ProcessRuntime
 from devstack.userpool import Unauthorized, UserPool
 
@@ -224,7 +230,51 @@ class FunctionError(LambdaResponseParseException):
         self.error: dict[str, Any] = json.loads(output)
 
 
-class GatewayRequestHandler(WSGIRequestHandler):
+# Where the API's request handler leaves the route's function and authorizer, for the request's console line.
+FUNCTION_KEY = "devstack.function"
+AUTHORIZER_KEY = "devstack.authorizer"
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/?]+)/invocations")
+MAX_LOGGED_PATH = 120
+
+
+class RequestLogHandler(WSGIRequestHandler):
+    """werkzeug's request handler, also writing after each response the request record that `make dev`'s console
+    prints as one line (devstack.console): method, path, status, milliseconds and function. werkzeug's own
+    access line stays, for VERBOSE=1."""
+
+    invoke = False  # Lambda's Invoke API: the function is named by the path
+    _started: float | None = None
+
+    def handle_one_request(self) -> None:
+        self._started = time.perf_counter()
+        super().handle_one_request()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        super().log_request(code, size)
+        path = getattr(self, "path", None) or "-"
+        environ = getattr(self, "environ", None) or {}
+        if self.invoke:
+            named = INVOKE_PATH.match(path)
+            function = named["function"] if named else None
+        else:
+            function = environ.get(FUNCTION_KEY)
+        milliseconds = None if self._started is None else round((time.perf_counter() - self._started) * 1000, 1)
+        if len(path) > MAX_LOGGED_PATH:
+            path = path[: MAX_LOGGED_PATH - 1] + "…"
+        record = request_record(
+            getattr(self, "command", None) or "-", path, code, milliseconds, function,
+            authorizer=environ.get(AUTHORIZER_KEY), invoke=self.invoke,
+        )  # fmt: skip
+        # One write per line, so that lines written by other threads never cut into it.
+        sys.stderr.write(record + "\n")
+        sys.stderr.flush()
+
+
+class InvokeRequestHandler(RequestLogHandler):
+    invoke = True
+
+
+class GatewayRequestHandler(RequestLogHandler):
     """The dev server's request handler, answering what it refuses by itself (an over-long request or header
     line, a malformed request) with the gateway's answers rather than http.server's HTML error page."""
 
@@ -303,6 +353,7 @@ class GatewayService(LocalApigwService):
             route = self._get_current_route(request)
         except KeyError:
             return ServiceErrorResponses.route_not_found()
+        request.environ[FUNCTION_KEY] = route.function_name
         self._authorize_by_user_pool(route)
         # API Gateway hands a text body that is not valid UTF-8 on with U+FFFD in place of the bad bytes;
         # SAM fails the event's construction and answers 502. Binary media types are base64 encoded instead.
@@ -358,6 +409,7 @@ class GatewayService(LocalApigwService):
     def _invoke_parse_lambda_authorizer(
         self, lambda_authorizer: LambdaAuthorizer, auth_lambda_event: dict, route_lambda_event: dict, route: Route
     ) -> None:
+        request.environ[AUTHORIZER_KEY] = lambda_authorizer.lambda_name
         try:
             super()._invoke_parse_lambda_authorizer(lambda_authorizer, auth_lambda_event, route_lambda_event, route)
         except FunctionError as error:
@@ -462,7 +514,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     invoke_service.create()
     # Bound before the API's ready line: whoever waits for the API can invoke functions too.
-    invoke_server = make_server(args.host, args.lambda_port, invoke_service._app, threaded=True)
+    invoke_server = make_server(
+        args.host, args.lambda_port, invoke_service._app, threaded=True, request_handler=InvokeRequestHandler
+    )
     print(f"Lambda ready on http://{args.host}:{invoke_server.server_port}", flush=True)
     threading.Thread(target=invoke_server.serve_forever, name="lambda-invoke", daemon=True).start()
     # SIGINT explicitly too: a shell script's background job starts with it ignored, and Python keeps it so.
@@ -473,6 +527,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # Ctrl-C reaches this process twice (the terminal's SIGINT, then `python -m devstack`'s SIGTERM): the
+        # second must not cut the clean-up short with a traceback.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         invoke_server.shutdown()
         invoke_server.server_close()
         runtime.shutdown()

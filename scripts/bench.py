@@ -30,7 +30,7 @@ import boto3
 import requests
 
 from devstack.template import load_template
-from scripts import bench_cost, bench_events, bench_search, bench_web
+from scripts import bench_cost, bench_dev_loop, bench_events, bench_search, bench_web
 from scripts.bench_artifact import IMPORT_ENVIRONMENT, ArtifactTree, built_functions, lay_out, run_probe, thaw
 from scripts.bench_commerce import commerce_bench
 from scripts.make_events import product_image
@@ -242,6 +242,7 @@ PARTS = {
     "commerce": commerce_bench,
     "events": bench_events.main,
     "web": bench_web.main,
+    "devloop": bench_dev_loop.main,
 }
 
 if __name__ == "__main__":

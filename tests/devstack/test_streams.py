@@ -58,13 +58,14 @@ class FakeFunction:
     """Records every event it is sent; `respond` decides what each invocation returns."""
 
     respond: Callable[[list[dict[str, Any]]], Invocation] = lambda records: OK
+    name: str = "IndexerFunction"
     events: list[list[dict[str, Any]]] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, function_name: str, event: dict[str, Any]) -> Invocation:
-        assert function_name == "IndexerFunction"
+        assert function_name == self.name
         json.dumps(event)  # Lambda's payload is JSON: the event must be serialisable as it is
         with self.lock:
             self.events.append(event["Records"])
@@ -501,21 +502,29 @@ def test_given_repo_template_when_triggers_start_then_indexer_gets_product_write
         aws["dynamodb"].create_table(**request)
     for request in create_queue_requests(declared).values():
         aws["sqs"].create_queue(**request)
-    function = FakeFunction()
-    [source] = stream_event_sources(declared)
+    # The stream feeds the search indexer and the order events' publisher, each through its own mapping.
+    function, publisher = FakeFunction(), FakeFunction(name="PublisherFunction")
+    sources = {source.function_name: source for source in stream_event_sources(declared)}
+    assert set(sources) == {"IndexerFunction", "PublisherFunction"}
+    source = sources["IndexerFunction"]
 
-    mappings = start_stream_triggers(declared, endpoint, REGION, function)
+    def invoke(function_name: str, event: dict[str, Any]) -> Invocation:
+        return {"IndexerFunction": function, "PublisherFunction": publisher}[function_name](function_name, event)
+
+    mappings = start_stream_triggers(declared, endpoint, REGION, invoke)
     try:
         aws["dynamodb"].put_item(TableName="ShopTable", Item={"pk": {"S": "CART#1"}, "sk": {"S": "CART"}})
         aws["dynamodb"].put_item(TableName="ShopTable", Item={"pk": {"S": "PRODUCT#1"}, "sk": {"S": "PRODUCT"}})
-        eventually(lambda: function.events)
+        eventually(lambda: function.events and publisher.events)
         time.sleep(0.3)
     finally:
         for mapping in mappings:
             mapping.stop()
             mapping.join()
 
+    # Each mapping's filter drops the cart: only catalog (and order) changes reach them.
     assert function.batches() == [["PRODUCT#1"]]
+    assert publisher.batches() == [["PRODUCT#1"]]
     assert (source.function_name, source.table_name, source.on_failure_queue) == (
         "IndexerFunction",
         "ShopTable",
