@@ -39,9 +39,6 @@ def test_given_narrow_screen_when_each_page_opens_then_nothing_is_wider_than_the
     assert not too_wide, f"wider than {width} px: {too_wide}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the cart and checkout lines do not wrap a long unbroken word (the app needs overflow-wrap)"
-)
 def test_given_product_name_with_a_long_unbroken_word_when_shown_on_a_phone_then_nothing_is_wider_than_the_screen(
     browser, web_stack, api
 ):
