@@ -8,20 +8,19 @@ delivers the batch again from the first of them, and what it gives up on goes to
 already put are put again by such a retry: consumers deduplicate on the event's id, which is the same each time.
 """
 
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from shop.common.stream_batch import StreamEvent, WholeBatchProcessor
 from shop.events.errors import EventNotPublished, NotADomainRecord
 from shop.events.models import DomainEvent, EventDetail
 from shop.events.ports import EventBus
-from shop.events.stream import StreamEvent, event_of
+from shop.events.stream import event_of
 
 PUT_EVENTS_LIMIT = 10
 RecordHandler = Callable[[DynamoDBRecord], DomainEvent | None]
@@ -79,14 +78,12 @@ def publish(
     return refused, calls
 
 
-class PublishProcessor(BasePartialBatchProcessor):
-    """A DynamoDB stream batch processor whose record handler returns each record's event (or None); `process`
-    puts them in calls of 10 and fails exactly the poison records and those whose event was never accepted."""
+class PublishProcessor(WholeBatchProcessor):
+    """A DynamoDB stream batch processor whose record handler returns each record's event (or None); the batch's
+    events are put in calls of 10, and exactly the poison records and those whose event was never accepted fail."""
 
     def __init__(self, bus: EventBus, attempts: int = 3, logger: Logger | None = None) -> None:
-        # A batch in which every put failed (EventBridge down) is reported, not raised: raised, it would be a
-        # function error, which BisectBatchOnFunctionError would split down to single records.
-        super().__init__(EventType.DynamoDBStreams, raise_on_entire_batch_failure=False, logger=logger)  # type: ignore[arg-type]
+        super().__init__(logger=logger)
         self.bus = bus
         self.attempts = attempts
         # Figures of the last batch, for the handler's metrics.
@@ -94,8 +91,7 @@ class PublishProcessor(BasePartialBatchProcessor):
         self.poison = 0
         self.calls = 0
 
-    def process(self) -> list[tuple[Any, ...]]:
-        records = [DynamoDBRecord(record) for record in self.records]
+    def process_batch(self, records: list[DynamoDBRecord]) -> dict[int, Exception]:
         failures: dict[int, Exception] = {}
         events: list[tuple[int, EventDetail]] = []
         for position, record in enumerate(records):
@@ -110,18 +106,4 @@ class PublishProcessor(BasePartialBatchProcessor):
         refused, self.calls = publish(events, self.bus, self.attempts)
         failures.update((position, EventNotPublished(reason)) for position, reason in refused.items())
         self.published = len(events) - len(refused)
-        return [self._answer(record, failures.get(position)) for position, record in enumerate(records)]
-
-    def _answer(self, record: DynamoDBRecord, failure: Exception | None) -> tuple[Any, ...]:
-        if failure is None:
-            return self.success_handler(record, None)
-        try:
-            raise failure  # the failure handler logs the exception with its trace, as for a raising handler
-        except Exception:
-            return self.failure_handler(record, sys.exc_info())
-
-    def _process_record(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        raise NotImplementedError("a batch is published at once: process()")
-
-    async def _async_process_record(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        raise NotImplementedError("a batch is published at once: process()")
+        return failures

@@ -16,10 +16,11 @@ attributes, as Powertools' DynamoDBRecord gives them (numbers as Decimal).
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
+from shop.common.stream_batch import StreamEvent
 from shop.events.errors import NotADomainRecord
 from shop.events.models import (
     ORDER_VERSION,
@@ -32,7 +33,6 @@ from shop.events.models import (
     ProductStockLow,
 )
 
-StreamEvent = Literal["INSERT", "MODIFY", "REMOVE"]
 ORDER_SK = "ORDER"
 PRODUCT_SK = "PRODUCT"
 # Names event ids: the same stream record always gives the same id, and no two records share one.

@@ -7,15 +7,14 @@ Failed records are reported as `batchItemFailures`, so the stream retries from t
 versioned, so retries and replays are harmless.
 """
 
-import sys
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from aws_lambda_powertools.logging import Logger
-from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
 from shop.catalog.dynamodb import ENTITY, product_id_of_key, product_of_attributes
+from shop.common.stream_batch import StreamEvent, WholeBatchProcessor
 from shop.search.errors import InvalidCatalogRecord
 from shop.search.indexing.service import index_changes
 from shop.search.models import DeleteProduct, IndexProduct, WriteAction
@@ -24,9 +23,6 @@ from shop.search.ports import SearchWriter
 
 class RecordNotIndexed(Exception):
     """The record's change did not reach the index; the stream will deliver it again."""
-
-
-StreamEvent = Literal["INSERT", "MODIFY", "REMOVE"]
 
 
 def write_action_of(
@@ -68,51 +64,26 @@ def write_action_of_record(record: DynamoDBRecord) -> WriteAction:
     )
 
 
-class BulkIndexProcessor(BasePartialBatchProcessor):
-    """A DynamoDB stream batch processor whose record handler returns each record's write action; `process`
-    writes them all at once and fails exactly the records whose write failed, and the poison records."""
+class BulkIndexProcessor(WholeBatchProcessor):
+    """A DynamoDB stream batch processor whose record handler returns each record's write action; the batch is
+    written at once, and exactly the records whose write failed, and the poison records, fail."""
 
     def __init__(self, index: SearchWriter, logger: Logger | None = None) -> None:
-        # A batch in which every record failed (OpenSearch down) is reported as such, not raised: raising is a
-        # function error, which BisectBatchOnFunctionError would split down to single records, each then
-        # spending its own retries and dead-lettering alone. Reported, the stream retries it whole.
-        super().__init__(EventType.DynamoDBStreams, raise_on_entire_batch_failure=False, logger=logger)  # type: ignore[arg-type]
+        super().__init__(logger=logger)
         self.index = index
         # Records of the last batch that no retry can index (not a catalog product's change).
         self.poison = 0
 
-    def process(self) -> list[tuple[Any, ...]]:
-        records = [DynamoDBRecord(record) for record in self.records]
-        rejected: dict[int, InvalidCatalogRecord] = {}
+    def process_batch(self, records: list[DynamoDBRecord]) -> dict[int, Exception]:
+        failures: dict[int, Exception] = {}
         changes: list[tuple[str, WriteAction]] = []
         for position, record in enumerate(records):
             try:
                 changes.append((str(position), self.handler(record)))
             except InvalidCatalogRecord as error:
-                rejected[position] = error
-        self.poison = len(rejected)
+                failures[position] = error
+        self.poison = len(failures)
         # The one bulk write: several records of one product collapse into its newest version.
         unwritten = index_changes(changes, self.index)
-        # Answered in the batch's order, as Powertools' own processors answer.
-        return [
-            self._answer(record, rejected.get(position) or self._not_indexed(unwritten.get(str(position))))
-            for position, record in enumerate(records)
-        ]
-
-    @staticmethod
-    def _not_indexed(reason: str | None) -> RecordNotIndexed | None:
-        return None if reason is None else RecordNotIndexed(reason)
-
-    def _answer(self, record: DynamoDBRecord, failure: Exception | None) -> tuple[Any, ...]:
-        if failure is None:
-            return self.success_handler(record, None)
-        try:
-            raise failure  # the failure handler logs the exception with its trace, as for a raising handler
-        except Exception:
-            return self.failure_handler(record, sys.exc_info())
-
-    def _process_record(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        raise NotImplementedError("a batch is written at once: process()")
-
-    async def _async_process_record(self, record: dict[str, Any]) -> tuple[Any, ...]:
-        raise NotImplementedError("a batch is written at once: process()")
+        failures.update((int(position), RecordNotIndexed(reason)) for position, reason in unwritten.items())
+        return failures
