@@ -36,7 +36,8 @@ def publisher_figures() -> tuple[int, float]:
     from aws_lambda_powertools.utilities.batch import process_partial_response
     from moto import mock_aws
 
-    from shop.events.adapters.eventbridge import EventBridgeBus, events_client
+    from shop.common.clients import aws_client
+    from shop.events.adapters.eventbridge import EventBridgeBus
     from shop.events.publishing import PublishProcessor, event_of_record
     from tests.unit.events.records import batch, order, record
 
@@ -45,7 +46,7 @@ def publisher_figures() -> tuple[int, float]:
     )
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
-        events_client.cache_clear()
+        aws_client.cache_clear()
         boto3.client("events").create_event_bus(Name="bench")
         processor = PublishProcessor(EventBridgeBus("bench"))
         durations = []
@@ -54,7 +55,7 @@ def publisher_figures() -> tuple[int, float]:
             response = process_partial_response(event=records, record_handler=event_of_record(5), processor=processor)
             durations.append(time.perf_counter() - started)
             assert response == {"batchItemFailures": []}, response
-        events_client.cache_clear()
+        aws_client.cache_clear()
     return processor.calls, statistics.median(durations)
 
 

@@ -24,7 +24,7 @@ from devstack.template import create_table_requests, load_template
 from devstack.userpool import gateway_claims
 from shop.catalog.wiring import product_store
 from shop.commerce.wiring import commerce_store
-from shop.common.clients import dynamodb_client
+from shop.common.clients import aws_client
 from shop.common.settings import cursor_settings, idempotency_settings, table_settings, token_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def context() -> LambdaContext:
 def _clear_caches() -> None:
     """Each test's functions start cold: settings, clients and the stores composed from them made afresh."""
     for cached in (
-        dynamodb_client,
+        aws_client,
         table_settings,
         cursor_settings,
         token_settings,

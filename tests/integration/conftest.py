@@ -105,10 +105,10 @@ def catalog_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProductsTable]:
 
     from devstack.template import create_table_requests, load_template
 
-    clients.dynamodb_client.cache_clear()
+    clients.aws_client.cache_clear()
     with mock_aws():
         client = boto3.client("dynamodb")
         for request in create_table_requests(load_template()):
             client.create_table(**request)
         yield ProductsTable(CATALOG_TABLE)
-    clients.dynamodb_client.cache_clear()
+    clients.aws_client.cache_clear()

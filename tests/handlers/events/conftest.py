@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 import pytest
 
+from shop.common import clients
 from shop.events import settings, wiring
-from shop.events.adapters import eventbridge, ses, sns, users, websocket
 
 BUS = "shop-test"
 TOPIC = "stock-alerts"
@@ -27,11 +27,7 @@ def clear_event_caches() -> None:
         wiring.pusher,
         wiring.alerts,
         wiring.consumer_records,
-        eventbridge.events_client,
-        ses.sesv2_client,
-        sns.sns_client,
-        users.cognito_client,
-        websocket.management_client,
+        clients.aws_client,
     ):
         # A test may have replaced one with a fake (monkeypatch puts the cached one back afterwards).
         if hasattr(cached, "cache_clear"):

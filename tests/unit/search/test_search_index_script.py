@@ -51,11 +51,11 @@ class FakeLambda:
 @pytest.fixture
 def aws() -> Iterator[None]:
     catalog_stream.streams_client.cache_clear()
-    clients.dynamodb_client.cache_clear()
+    clients.aws_client.cache_clear()
     with mock_aws():
         yield
     catalog_stream.streams_client.cache_clear()
-    clients.dynamodb_client.cache_clear()
+    clients.aws_client.cache_clear()
 
 
 @pytest.fixture

@@ -16,10 +16,21 @@ else:
 
 
 @cache
-def dynamodb_client() -> "DynamoDBClient":
+def aws_client(service_name: str, endpoint_url: str | None = None, max_attempts: int | None = None) -> Any:
+    """The service's boto3 client (one per endpoint). `max_attempts` switches botocore to its standard retry mode
+    with that many attempts in all; without it, botocore's defaults apply."""
     import boto3
 
-    return boto3.client("dynamodb")
+    config = None
+    if max_attempts is not None:
+        from botocore.config import Config
+
+        config = Config(retries={"mode": "standard", "max_attempts": max_attempts})
+    return boto3.client(service_name, endpoint_url=endpoint_url, config=config)
+
+
+def dynamodb_client() -> "DynamoDBClient":
+    return aws_client("dynamodb")
 
 
 @cache

@@ -1,20 +1,16 @@
 """The shop's bus: domain events as EventBridge entries."""
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
+from shop.common.clients import aws_client
 from shop.events.models import EventDetail
 from shop.events.ports import Published
 
 
-@cache
-def events_client() -> Any:  # boto3 client: no stubs installed
-    import boto3
-    from botocore.config import Config
-
+def events_client() -> Any:
     # The publisher retries refused entries itself; throttled calls are retried by botocore as well.
-    return boto3.client("events", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    return aws_client("events", max_attempts=3)
 
 
 def entry_of(event: EventDetail, bus_name: str) -> dict[str, Any]:

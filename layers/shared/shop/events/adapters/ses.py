@@ -2,15 +2,9 @@
 
 import json
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
-
-@cache
-def sesv2_client() -> Any:  # boto3 client: no stubs installed
-    import boto3
-
-    return boto3.client("sesv2")
+from shop.common.clients import aws_client
 
 
 class SesMailer:
@@ -18,7 +12,7 @@ class SesMailer:
         self.sender = sender
 
     def send_template(self, to: str, template: str, data: Mapping[str, Any]) -> str:
-        response = sesv2_client().send_email(
+        response = aws_client("sesv2").send_email(
             FromEmailAddress=self.sender,
             Destination={"ToAddresses": [to]},
             Content={"Template": {"TemplateName": template, "TemplateData": json.dumps(data)}},

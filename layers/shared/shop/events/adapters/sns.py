@@ -1,14 +1,6 @@
 """Low-stock alerts on the admins' SNS topic."""
 
-from functools import cache
-from typing import Any
-
-
-@cache
-def sns_client() -> Any:  # boto3 client: no stubs installed
-    import boto3
-
-    return boto3.client("sns")
+from shop.common.clients import aws_client
 
 
 class SnsAlerts:
@@ -16,4 +8,4 @@ class SnsAlerts:
         self.topic_arn = topic_arn
 
     def publish(self, subject: str, message: str) -> None:
-        sns_client().publish(TopicArn=self.topic_arn, Subject=subject, Message=message)
+        aws_client("sns").publish(TopicArn=self.topic_arn, Subject=subject, Message=message)

@@ -1,14 +1,6 @@
 """Customers' e-mail addresses: the Cognito user pool's `email` attribute, found by the token's `sub`."""
 
-from functools import cache
-from typing import Any
-
-
-@cache
-def cognito_client() -> Any:  # boto3 client: no stubs installed
-    import boto3
-
-    return boto3.client("cognito-idp")
+from shop.common.clients import aws_client
 
 
 class CognitoDirectory:
@@ -19,7 +11,7 @@ class CognitoDirectory:
         # The user id is the `sub`, which a user's name need not be: ListUsers finds it by attribute.
         if '"' in user_id or "\\" in user_id:
             return None
-        users = cognito_client().list_users(
+        users = aws_client("cognito-idp").list_users(
             UserPoolId=self.user_pool_id, Filter=f'sub = "{user_id}"', Limit=1, AttributesToGet=["email"]
         )["Users"]
         for user in users:

@@ -1,20 +1,17 @@
 """Pushes to WebSocket connections through API Gateway's @connections management API."""
 
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shop.common.clients import aws_client
 from shop.events.errors import ConnectionGone
 
 
-@cache
-def management_client(endpoint_url: str | None) -> Any:  # boto3 client: no stubs installed
+def management_client(endpoint_url: str | None) -> Any:
     """In AWS the endpoint is the stage's URL (https://<api>.execute-api.<region>.amazonaws.com/<stage>); locally
     AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI names the local gateway's, and `endpoint_url` is None."""
-    import boto3
-
-    return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url or None)
+    return aws_client("apigatewaymanagementapi", endpoint_url or None)
 
 
 class ConnectionsApi:
