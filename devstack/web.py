@@ -9,7 +9,6 @@ without inline scripts, nosniff, a referrer policy, and frame-ancestors 'none'.
 """
 
 import json
-import mimetypes
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.template import REPO_ROOT
+from scripts.publish_web import NOT_CACHED, cache_control, content_type
 
 FRONTEND = REPO_ROOT / "frontend"
 DIST = FRONTEND / "dist"
@@ -26,23 +26,6 @@ DEFAULT_WEB_PORT = 5173
 # Vite's dev server (`make web`), beside the built app.
 DEFAULT_VITE_PORT = 5174
 CONFIG_PATH = "/config.json"
-HASHED_PREFIX = "/assets/"
-IMMUTABLE = "public, max-age=31536000, immutable"
-NOT_CACHED = "no-cache"
-TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".json": "application/json",
-    ".webmanifest": "application/manifest+json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".txt": "text/plain; charset=utf-8",
-    ".woff2": "font/woff2",
-    ".map": "application/json",
-}
 
 
 def web_origins(host: str, *ports: int) -> list[str]:
@@ -150,9 +133,8 @@ def serve_web(dist: Path, config: WebConfig, host: str, port: int, *, issuer_url
             if file is None:
                 self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", NOT_CACHED)
                 return
-            content_type = TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            cache = IMMUTABLE if path.startswith(HASHED_PREFIX) else NOT_CACHED
-            self._send(HTTPStatus.OK, file.read_bytes(), content_type, cache)
+            # Served as the published site serves it (scripts/publish_web.py): same types, same caching.
+            self._send(HTTPStatus.OK, file.read_bytes(), content_type(file.name), cache_control(path.lstrip("/")))
 
         def do_HEAD(self) -> None:
             self.do_GET()

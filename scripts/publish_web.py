@@ -74,6 +74,11 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+def cache_control(key: str) -> str:
+    """How long browsers and CloudFront keep the file at this key (its path under the site's root)."""
+    return IMMUTABLE if key.startswith(ASSETS_PREFIX) else NOT_CACHED
+
+
 def uploads(dist: Path) -> list[Upload]:
     """The build's files in upload order: assets, then the other files, index.html last."""
     if not (dist / INDEX).is_file():
@@ -84,8 +89,7 @@ def uploads(dist: Path) -> list[Upload]:
     keys = [(key, path) for key, path in keys if not (key.startswith("config") and key.endswith(".json"))]
 
     def upload(key: str, path: Path) -> Upload:
-        cache = IMMUTABLE if key.startswith(ASSETS_PREFIX) else NOT_CACHED
-        return Upload(key, path, cache, content_type(key))
+        return Upload(key, path, cache_control(key), content_type(key))
 
     assets = [upload(key, path) for key, path in keys if key.startswith(ASSETS_PREFIX)]
     others = [upload(key, path) for key, path in keys if not key.startswith(ASSETS_PREFIX) and key != INDEX]
