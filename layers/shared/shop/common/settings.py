@@ -6,9 +6,12 @@ surfacing later as a confusing runtime failure. The variable names are the templ
 
 import os
 from functools import cache
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper
 
 
 class EnvironmentSettings(BaseModel):
@@ -27,6 +30,15 @@ class EnvironmentSettings(BaseModel):
     @classmethod
     def from_environment(cls) -> Self:
         return cls.model_validate(dict(os.environ))
+
+
+def cached_settings[S: EnvironmentSettings](settings_type: type[S]) -> "_lru_cache_wrapper[S]":
+    """The settings' accessor: read and validated on the first call, then the same object for the container's
+    life (`cache_clear` reads them again: tests, and SnapStart's restore hook, which finds the accessor by the
+    module that defines the settings)."""
+    accessor = cache(settings_type.from_environment)
+    accessor.__module__ = settings_type.__module__
+    return accessor
 
 
 class TableSettings(EnvironmentSettings):
@@ -69,14 +81,10 @@ class OpenSearchSettings(EnvironmentSettings):
 
 
 class IdempotencySettings(EnvironmentSettings):
-    """Checkout's idempotency records: their table and how long a key is remembered."""
+    """The event consumers' idempotency records (each kept for Powertools' default expiry)."""
 
     # Powertools' idempotency records (key `id`, TTL on `expiration`), apart from the shop's own items.
     idempotency_table_name: str = Field(min_length=1, validation_alias="IDEMPOTENCY_TABLE_NAME")
-    # How long a checkout's Idempotency-Key is remembered.
-    idempotency_expiry_seconds: int = Field(
-        default=24 * 3600, ge=60, le=7 * 24 * 3600, validation_alias="IDEMPOTENCY_EXPIRY_SECONDS"
-    )
 
 
 class SearchAdminSettings(EnvironmentSettings):
@@ -93,36 +101,14 @@ class SearchAdminSettings(EnvironmentSettings):
     max_ids_in_result: int = Field(default=1000, ge=1, le=2000, validation_alias="SEARCH_ADMIN_MAX_IDS_IN_RESULT")
 
 
-@cache
-def table_settings() -> TableSettings:
-    return TableSettings.from_environment()
-
-
-@cache
-def cursor_settings() -> CursorSettings:
-    return CursorSettings.from_environment()
+table_settings = cached_settings(TableSettings)
+cursor_settings = cached_settings(CursorSettings)
+token_settings = cached_settings(TokenSettings)
+opensearch_settings = cached_settings(OpenSearchSettings)
+idempotency_settings = cached_settings(IdempotencySettings)
+search_admin_settings = cached_settings(SearchAdminSettings)
 
 
 def cursor_signing_key() -> bytes:
     """The HMAC key of every pagination cursor (catalog, orders, search)."""
     return cursor_settings().cursor_signing_key.get_secret_value().encode()
-
-
-@cache
-def token_settings() -> TokenSettings:
-    return TokenSettings.from_environment()
-
-
-@cache
-def opensearch_settings() -> OpenSearchSettings:
-    return OpenSearchSettings.from_environment()
-
-
-@cache
-def idempotency_settings() -> IdempotencySettings:
-    return IdempotencySettings.from_environment()
-
-
-@cache
-def search_admin_settings() -> SearchAdminSettings:
-    return SearchAdminSettings.from_environment()

@@ -1,11 +1,9 @@
 """The events context's settings, read from the environment once per container (a missing or malformed variable
 fails the cold start, naming it). Variable names are the template's and the local stack's."""
 
-from functools import cache
-
 from pydantic import Field, model_validator
 
-from shop.common.settings import EnvironmentSettings
+from shop.common.settings import EnvironmentSettings, cached_settings
 
 
 class PublisherSettings(EnvironmentSettings):
@@ -57,21 +55,7 @@ class AlertSettings(EnvironmentSettings):
     alerts_topic_arn: str = Field(pattern=r"^arn:[\w-]+:sns:", validation_alias="ALERTS_TOPIC_ARN")
 
 
-@cache
-def publisher_settings() -> PublisherSettings:
-    return PublisherSettings.from_environment()
-
-
-@cache
-def mail_settings() -> MailSettings:
-    return MailSettings.from_environment()
-
-
-@cache
-def live_status_settings() -> LiveStatusSettings:
-    return LiveStatusSettings.from_environment()
-
-
-@cache
-def alert_settings() -> AlertSettings:
-    return AlertSettings.from_environment()
+publisher_settings = cached_settings(PublisherSettings)
+mail_settings = cached_settings(MailSettings)
+live_status_settings = cached_settings(LiveStatusSettings)
+alert_settings = cached_settings(AlertSettings)
