@@ -7,8 +7,9 @@
    from events/, against the local DynamoDB / OpenSearch / token issuer of a stack the bench starts: init plus
    first request, from the process's start, median of RUNS. Beside it the floor (a bare interpreter importing
    boto3, creating a DynamoDB client and doing one GetItem against the same DynamoDB), measured in the same rounds,
-   the same function without bytecode (as SAM's python builder ships), and the protected-request cold path (the
-   authorizer, then the function).
+   the same function without bytecode (as SAM's python builder ships). REST routes that need a signed-in user
+   have no authorizer function (API Gateway's Cognito authorizer checks the token), so one cold start is the
+   whole cold path; the WebSocket authorizer gets a token from the stack's issuer, so it verifies a real one.
 2. Warm latency: GET /products/{id} through the local stack (API Gateway emulation, function
    process, moto DynamoDB), REQUESTS requests from CLIENTS concurrent clients, beside a direct
    DynamoDB GetItem of the same item on the same local DynamoDB, same load.
@@ -87,24 +88,14 @@ def reseed(env: dict[str, str]) -> None:
 def event_for(source: Path, scratch: Path, token: str) -> Path:
     name = EVENT_NAMES.get(source.name, source.name)
     event = EVENTS / f"{name}.json"
-    if name != "authorizer":
+    if name != "live_authorizer":
         return event
+    # The WebSocket authorizer verifies the `token` query parameter against the stack's issuer.
     document = json.loads(event.read_text())
-    document["authorizationToken"] = f"Bearer {token}"
-    signed = scratch / "authorizer.json"
+    document["queryStringParameters"]["token"] = token
+    signed = scratch / "live_authorizer.json"
     signed.write_text(json.dumps(document))
     return signed
-
-
-def protected(template: dict[str, Any]) -> set[str]:
-    """Functions behind the token authorizer: each request runs the authorizer first."""
-    return {
-        logical_id
-        for logical_id, resource in template["Resources"].items()
-        if resource.get("Type") == "AWS::Serverless::Function"
-        for event in (resource["Properties"].get("Events") or {}).values()
-        if event.get("Type") == "Api" and (event["Properties"].get("Auth") or {}).get("Authorizer")
-    }
 
 
 def milliseconds(figure: dict[str, Any]) -> str:
@@ -132,14 +123,13 @@ def cold_starts() -> None:
                 False: lay_out(scratch / "source", functions, bytecode=False),
             }
             try:
-                report(template, functions, trees, env, scratch, token)
+                report(functions, trees, env, scratch, token)
             finally:
                 for tree in trees.values():
                     thaw(tree.root)
 
 
 def report(
-    template: dict[str, Any],
     functions: dict[str, Path],
     trees: dict[bool, ArtifactTree],
     env: dict[str, str],
@@ -174,13 +164,6 @@ def report(
     floors = [figure["floor"]["seconds"] for figure in figures.values()]
     print("  floor: a bare python3.13 importing boto3, creating a DynamoDB client, one GetItem (median of the")
     print(f"  medians: {sorted(floors)[len(floors) // 2] * 1000:.0f} ms); * above the goal of {GOAL}x the floor")
-    if "AuthorizerFunction" in figures:
-        authorizer = figures["AuthorizerFunction"]
-        print("\nProtected request, cold: the authorizer's cold start, then the function's (bytecode as shipped)")
-        for logical_id in sorted(protected(template) & figures.keys()):
-            total = authorizer["bytecode"]["seconds"] + figures[logical_id]["bytecode"]["seconds"]
-            floor = (authorizer["floor"]["seconds"] + figures[logical_id]["floor"]["seconds"]) / 2
-            print(f"  {'AuthorizerFunction + ' + logical_id:50s} {total * 1000:6.0f} ms  {total / floor:5.2f}x floor")
     print("\nWarm request in the same process (the second invocation: what a warm request is billed for), and the")
     print("AWS operations of the first and second requests")
     for logical_id, figure in sorted(figures.items()):
