@@ -55,9 +55,15 @@ def wait_in_page(page: Page, predicate: str, arg: object, what: str) -> None:
 
 def pushed_statuses(page: Page, order_id: str) -> list[str]:
     """The statuses the page's sockets received for the order, in order of arrival, each once."""
-    messages = page.evaluate("window.watchedWebSockets.messages")
-    updates = [json.loads(data) for data in messages]
-    return list(dict.fromkeys(update["status"] for update in updates if update.get("order_id") == order_id))
+    statuses: list[str] = []
+    for data in page.evaluate("window.watchedWebSockets.messages"):
+        try:
+            update = json.loads(data)
+        except ValueError:
+            continue  # not a status push: the app ignores it too
+        if isinstance(update, dict) and update.get("order_id") == order_id:
+            statuses.append(update.get("status"))
+    return list(dict.fromkeys(statuses))
 
 
 def open_only_order(page: Page, order_id: str) -> None:
