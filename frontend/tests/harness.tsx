@@ -135,3 +135,18 @@ export const CART = {
   ],
   total_cents: 21997,
 };
+
+/** A placed order of two kettles, for the order pages; `ORDER_PAGE` opens its page. */
+export const ORDER = {
+  id: "0b1aa720-0176-4816-8fd7-cdf1e435c368",
+  user_id: "alice",
+  items: [{ product_id: "p1", name: "Kettle", unit_price_cents: 2999, quantity: 2, line_total_cents: 5998 }],
+  total_cents: 5998,
+  currency: "USD",
+  status: "PLACED",
+  shipping_address: { name: "Ada", line1: "1 Road", city: "Town", postal_code: "123", country: "GB" },
+  created_at: "2026-01-01T10:00:00Z",
+  updated_at: "2026-01-01T10:00:00Z",
+};
+
+export const ORDER_PAGE = { path: `/orders/${ORDER.id}`, route: "/orders/:id" };

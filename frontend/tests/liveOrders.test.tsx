@@ -11,23 +11,13 @@ import type { StatusUpdate } from "../src/lib/orderStatus";
 import { OrderPage } from "../src/pages/OrderPage";
 import { OrdersPage } from "../src/pages/OrdersPage";
 import { FakeWebSocket } from "./fakeWebSocket";
-import { API, CONFIG, fakeApi, json, renderApp, session } from "./harness";
+import { API, CONFIG, fakeApi, json, ORDER as PLACED, ORDER_PAGE as at, renderApp, session } from "./harness";
 
 const WS = "ws://127.0.0.1:3003";
 const LIVE = { ...CONFIG, wsUrl: WS };
-const ORDER = {
-  id: "0b1aa720-0176-4816-8fd7-cdf1e435c368",
-  user_id: "alice",
-  items: [{ product_id: "p1", name: "Kettle", unit_price_cents: 2999, quantity: 2, line_total_cents: 5998 }],
-  total_cents: 5998,
-  currency: "USD",
-  status: "PLACED",
-  shipping_address: { name: "Ada", line1: "1 Road", city: "Town", postal_code: "123", country: "GB" },
-  created_at: "2026-01-01T10:00:00Z",
-  updated_at: "2026-01-01T10:00:00.000100Z",
-};
+// A tenth of a millisecond after the order was placed, so a push for the placing is older than what the API answers.
+const ORDER = { ...PLACED, updated_at: "2026-01-01T10:00:00.000100Z" };
 const OTHER = { ...ORDER, id: "77aa0000-0000-4000-8000-000000000000" };
-const at = { path: `/orders/${ORDER.id}`, route: "/orders/:id" };
 
 function push(message: unknown) {
   act(() => FakeWebSocket.last().push(message));

@@ -3,20 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { OrderPage } from "../src/pages/OrderPage";
 import { OrdersPage } from "../src/pages/OrdersPage";
-import { fakeApi, json, problem, renderApp, session } from "./harness";
-
-const ORDER = {
-  id: "0b1aa720-0176-4816-8fd7-cdf1e435c368",
-  user_id: "alice",
-  items: [{ product_id: "p1", name: "Kettle", unit_price_cents: 2999, quantity: 2, line_total_cents: 5998 }],
-  total_cents: 5998,
-  currency: "USD",
-  status: "PLACED",
-  shipping_address: { name: "Ada", line1: "1 Road", city: "Town", postal_code: "123", country: "GB" },
-  created_at: "2026-01-01T10:00:00Z",
-  updated_at: "2026-01-01T10:00:00Z",
-};
-const at = { path: `/orders/${ORDER.id}`, route: "/orders/:id" };
+import { fakeApi, json, ORDER, ORDER_PAGE as at, problem, renderApp, session } from "./harness";
 
 describe("order page", () => {
   it("given a placed order, when the shopper cancels it, then it shows Cancelled and Cancel order is gone", async () => {

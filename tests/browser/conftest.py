@@ -3,13 +3,12 @@
 They skip only where no Chromium is installed and this is not CI; in CI (.ci/run installs Chromium) they run.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from devstack.launcher import RunningStack, StackFailed, running_stack
+from devstack.launcher import RunningStack
 from tests.browser.support import (
     CHROMIUM,
     DESKTOP,
@@ -21,6 +20,7 @@ from tests.browser.support import (
     in_ci,
     launch_chromium,
 )
+from tests.local_stack import local_stack
 
 
 @pytest.fixture(scope="session")
@@ -42,15 +42,8 @@ def web_stack(browser, tmp_path_factory) -> Iterator[RunningStack]:
         pytest.skip("no web app in this checkout (frontend/package.json)")
     if not (DIST / "index.html").is_file():
         pytest.fail(f"the web app is not built ({DIST}/index.html): run `make web-build` (make test does)")
-    state = tmp_path_factory.mktemp("webstack")
-    try:
-        with running_stack(state) as started:
-            yield started
-    except StackFailed as error:
-        pytest.fail(str(error))
-    finally:
-        if os.environ.get("CI") and (state / "devstack.log").exists():
-            print(f"\n--- local stack log (last 3000 chars) ---\n{(state / 'devstack.log').read_text()[-3000:]}")
+    with local_stack(tmp_path_factory.mktemp("webstack")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -144,6 +144,32 @@ class Api:
         order: dict[str, Any] = response.json()
         return order
 
+    def set_order_status(self, order_id: str, status: str) -> dict[str, Any]:
+        """What the admin console's fulfilment does: PUT /orders/{order_id}/status as an admin."""
+        response = requests.put(
+            f"{self.stack.url}/orders/{order_id}/status", json={"status": status}, headers=self.admin(), timeout=TIMEOUT
+        )
+        assert response.status_code == 200, response.text
+        order: dict[str, Any] = response.json()
+        return order
+
+    def mail_to(self, address: str) -> list[dict[str, Any]]:
+        """The messages the local mailbox caught for `address`, newest first."""
+        response = requests.get(f"{self.stack.mail_url}/messages.json", timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        return [message for message in response.json() if address in message["to"]]
+
+    def wait_for_mail(self, address: str, count: int, timeout: float = 60) -> list[dict[str, Any]]:
+        """The mail for `address` once `count` messages came: e-mail follows the table's stream and the event bus,
+        through functions that may be starting cold."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mail = self.mail_to(address)
+            if len(mail) >= count:
+                return mail
+            assert time.monotonic() < deadline, f"{count} messages to {address} expected, found: {mail}"
+            time.sleep(0.25)
+
 
 def new_user(prefix: str = "shopper") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"

@@ -6,7 +6,6 @@ template's real EchoFunction, through the Lambda endpoint of devstack.apigw).
 """
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +19,6 @@ import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from devstack.eventbus import (
     AsyncInvokeConfig,
@@ -34,6 +32,7 @@ from devstack.eventbus import (
 )
 from devstack.streams import Invocation, LambdaEndpoint
 from devstack.template import create_queue_requests, load_template
+from tests.devstack.moto_server import moto_server
 
 REGION = "us-east-1"
 FIXTURE = load_template(Path(__file__).resolve().parent / "fixtures" / "events.yaml")
@@ -263,12 +262,8 @@ def test_given_invalid_pattern_in_template_when_read_then_start_fails_naming_the
 
 @pytest.fixture(scope="module")
 def sqs_endpoint() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as address:
+        yield address
 
 
 @pytest.fixture

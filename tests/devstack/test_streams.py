@@ -6,7 +6,6 @@ function is sent and what reaches the on-failure queue.
 """
 
 import json
-import logging
 import re
 import threading
 import time
@@ -17,7 +16,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from devstack.streams import (
     EventSourceMapping,
@@ -29,6 +27,7 @@ from devstack.streams import (
     stream_event_sources,
 )
 from devstack.template import create_queue_requests, create_table_requests, load_template
+from tests.devstack.moto_server import moto_server
 
 REGION = "us-east-1"
 UNHANDLED = Invocation(payload={"errorMessage": "boom", "errorType": "ValueError"}, function_error="Unhandled")
@@ -37,12 +36,8 @@ OK = Invocation(payload=None)
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -1,24 +1,17 @@
 """End-to-end tests: HTTP against the whole local stack (`python -m devstack`), started once per session."""
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from devstack.launcher import RunningStack, StackFailed, running_stack
+from devstack.launcher import RunningStack
+from tests.local_stack import local_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[RunningStack]:
-    state = tmp_path_factory.mktemp("devstack")
-    try:
-        with running_stack(state) as started:
-            yield started
-    except StackFailed as error:
-        pytest.fail(str(error))
-    finally:
-        if os.environ.get("CI") and (state / "devstack.log").exists():
-            print(f"\n--- local stack log (last 3000 chars) ---\n{(state / 'devstack.log').read_text()[-3000:]}")
+    with local_stack(tmp_path_factory.mktemp("devstack")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,15 @@
-import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
-import { call, type Product } from "../api/client";
+import { call } from "../api/client";
 import { useApi } from "../app/context";
-import { ErrorMessage, Loading, Money, Page } from "../components/common";
+import { Money, Page, PagingControls } from "../components/common";
+import { usePagedList } from "../lib/usePagedList";
 
 export function AdminProducts() {
   const api = useApi();
-  const [products, setProducts] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const loadPage = useCallback(
-    async (after?: string) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const page = await call(api.GET("/products", { params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } } }));
-        setProducts((old) => (after ? [...old, ...page.items] : page.items));
-        setCursor(page.next_cursor ?? null);
-      } catch (e) {
-        setError(e);
-      } finally {
-        setLoading(false);
-      }
-    },
+  const products = usePagedList(
+    (cursor) => call(api.GET("/products", { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } } })),
     [api],
   );
-
-  useEffect(() => {
-    void loadPage();
-  }, [loadPage]);
 
   return (
     <Page title="Products">
@@ -50,7 +29,7 @@ export function AdminProducts() {
           </tr>
         </thead>
         <tbody>
-          {products.map((p) => (
+          {products.items.map((p) => (
             <tr key={p.id}>
               <td>
                 <Link to={`/admin/products/${encodeURIComponent(p.id)}`}>{p.name}</Link>
@@ -64,13 +43,7 @@ export function AdminProducts() {
           ))}
         </tbody>
       </table>
-      {error ? <ErrorMessage error={error} onRetry={() => void loadPage(cursor ?? undefined)} /> : null}
-      {loading ? <Loading /> : null}
-      {cursor && !loading ? (
-        <button type="button" className="load-more" onClick={() => void loadPage(cursor)}>
-          Load more
-        </button>
-      ) : null}
+      <PagingControls list={products} />
     </Page>
   );
 }

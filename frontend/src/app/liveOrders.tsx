@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { openStatusStream, withUpdate, isNewer, type StatusUpdate, type Versioned } from "../lib/orderStatus";
 import { useSession } from "./auth";
 import { useConfig } from "./context";
@@ -90,7 +90,9 @@ export function useLiveOrders(shown: readonly Order[]): LiveOrders {
   const store = useContext(LiveOrdersContext);
   const [announcement, setAnnouncement] = useState("");
   const shownRef = useRef(shown);
-  useEffect(() => {
+  // Kept current as the orders are committed to the screen (not later, with the passive effects), so that a status
+  // pushed right after an order appears is announced.
+  useLayoutEffect(() => {
     shownRef.current = shown;
   });
 

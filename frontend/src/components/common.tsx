@@ -2,6 +2,7 @@ import { useEffect, type ReactNode } from "react";
 import { Link } from "react-router";
 import { describeError, isRetryable, NetworkError } from "../lib/problem";
 import { formatMoney } from "../lib/money";
+import type { PagedList } from "../lib/usePagedList";
 
 export function Money({ cents, currency }: { cents: number; currency: string }) {
   return <span className="money">{formatMoney(cents, currency)}</span>;
@@ -31,6 +32,21 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
     <p className="loading" role="status">
       {label}
     </p>
+  );
+}
+
+/** Under a paged list: its error (with "Try again"), "Loading…" while a page loads, and "Load more" while there is a next page. */
+export function PagingControls({ list }: { list: Pick<PagedList<unknown>, "error" | "loading" | "next" | "loadMore" | "retry"> }) {
+  return (
+    <>
+      {list.error ? <ErrorMessage error={list.error} onRetry={list.retry} /> : null}
+      {list.loading ? <Loading /> : null}
+      {list.next && !list.loading ? (
+        <button type="button" className="load-more" onClick={list.loadMore}>
+          Load more
+        </button>
+      ) : null}
+    </>
   );
 }
 

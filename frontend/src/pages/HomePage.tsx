@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
-import { call, type Product } from "../api/client";
+import { call } from "../api/client";
 import { useApi } from "../app/context";
-import { ErrorMessage, Loading } from "../components/common";
+import { ErrorMessage, Loading, PagingControls } from "../components/common";
 import { ProductGrid } from "../components/ProductCard";
 import { useAsync } from "../lib/useAsync";
+import { usePagedList } from "../lib/usePagedList";
 
 const PAGE_SIZE = 12;
 
@@ -12,33 +12,10 @@ const PAGE_SIZE = 12;
 export function HomePage() {
   const api = useApi();
   const categories = useAsync(async () => (await call(api.GET("/search", { params: { query: { limit: 1 } } }))).facets.category, [api]);
-  const [products, setProducts] = useState<Product[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const loadPage = useCallback(
-    async (after?: string) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const page = await call(
-          api.GET("/products", { params: { query: { limit: PAGE_SIZE, ...(after ? { cursor: after } : {}) } } }),
-        );
-        setProducts((old) => (after ? [...old, ...page.items] : page.items));
-        setCursor(page.next_cursor ?? null);
-      } catch (e) {
-        setError(e);
-      } finally {
-        setLoading(false);
-      }
-    },
+  const products = usePagedList(
+    (cursor) => call(api.GET("/products", { params: { query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) } } })),
     [api],
   );
-
-  useEffect(() => {
-    void loadPage();
-  }, [loadPage]);
 
   return (
     <div className="home">
@@ -60,15 +37,9 @@ export function HomePage() {
       </nav>
       <section aria-labelledby="newest-title">
         <h1 id="newest-title">Newest products</h1>
-        <ProductGrid products={products} label="Newest products" />
-        {error ? <ErrorMessage error={error} onRetry={() => void loadPage(cursor ?? undefined)} /> : null}
-        {loading ? <Loading /> : null}
-        {cursor && !loading ? (
-          <button type="button" className="load-more" onClick={() => void loadPage(cursor)}>
-            Load more
-          </button>
-        ) : null}
-        {!loading && !error && products.length === 0 && cursor === null ? <p>No products yet.</p> : null}
+        <ProductGrid products={products.items} label="Newest products" />
+        <PagingControls list={products} />
+        {products.empty ? <p>No products yet.</p> : null}
       </section>
     </div>
   );

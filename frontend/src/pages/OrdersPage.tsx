@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
 import { call, type Order } from "../api/client";
 import { useSession } from "../app/auth";
 import { useApi } from "../app/context";
 import { LiveAnnouncement, useLiveOrders } from "../app/liveOrders";
-import { ErrorMessage, Loading, Money, NeedsSignIn, Page } from "../components/common";
+import { Loading, Money, NeedsSignIn, Page, PagingControls } from "../components/common";
+import { usePagedList } from "../lib/usePagedList";
 
 export const STATUS_LABELS: Record<Order["status"], string> = {
   PLACED: "Placed",
@@ -21,32 +21,12 @@ export function formatDate(iso: string): string {
 export function OrdersPage() {
   const api = useApi();
   const session = useSession();
-  const [orders, setOrders] = useState<Order[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const { live, announcement } = useLiveOrders(orders);
-
-  const loadPage = useCallback(
-    async (after?: string) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const page = await call(api.GET("/orders", { params: { query: { limit: 20, ...(after ? { cursor: after } : {}) } } }));
-        setOrders((old) => (after ? [...old, ...page.items] : page.items));
-        setCursor(page.next_cursor ?? null);
-      } catch (e) {
-        setError(e);
-      } finally {
-        setLoading(false);
-      }
-    },
+  const orders = usePagedList(
+    (cursor) => call(api.GET("/orders", { params: { query: { limit: 20, ...(cursor ? { cursor } : {}) } } })),
     [api],
+    { enabled: session.signedIn },
   );
-
-  useEffect(() => {
-    if (session.signedIn) void loadPage();
-  }, [loadPage, session.signedIn]);
+  const { live, announcement } = useLiveOrders(orders.items);
 
   if (!session.signedIn) {
     return <Page title="Your orders">{session.loading ? <Loading /> : <NeedsSignIn what="see your orders" />}</Page>;
@@ -54,9 +34,9 @@ export function OrdersPage() {
   return (
     <Page title="Your orders">
       <LiveAnnouncement text={announcement} />
-      {orders.length > 0 ? (
+      {orders.items.length > 0 ? (
         <ul className="orders" aria-label="Order list">
-          {orders.map(live).map((o) => (
+          {orders.items.map(live).map((o) => (
             <li key={o.id} className="order-row">
               <Link to={`/orders/${encodeURIComponent(o.id)}`}>Order of {formatDate(o.created_at)}</Link>
               <span className={`status status-${o.status.toLowerCase()}`}>{STATUS_LABELS[o.status]}</span>
@@ -67,18 +47,12 @@ export function OrdersPage() {
           ))}
         </ul>
       ) : null}
-      {!loading && !error && orders.length === 0 && cursor === null ? (
+      {orders.empty ? (
         <p>
           No orders yet. Orders you place appear here (a new one can take a moment). <Link to="/">Start shopping</Link>
         </p>
       ) : null}
-      {error ? <ErrorMessage error={error} onRetry={() => void loadPage(cursor ?? undefined)} /> : null}
-      {loading ? <Loading /> : null}
-      {cursor && !loading ? (
-        <button type="button" className="load-more" onClick={() => void loadPage(cursor)}>
-          Load more
-        </button>
-      ) : null}
+      <PagingControls list={orders} />
     </Page>
   );
 }

@@ -40,6 +40,40 @@ function FacetRest({ count, what }: { count: number | undefined; what: string })
   );
 }
 
+/**
+ * A facet picked by checkboxes (any number of values): each listed value with its count, the hits it does not list,
+ * and "None" when it has nothing at all.
+ */
+function CheckboxFacet({
+  legend,
+  options,
+  picked,
+  onPick,
+  rest,
+}: {
+  legend: string;
+  options: { value: string; count: number }[];
+  picked: string[];
+  onPick: (picked: string[]) => void;
+  rest: { count: number | undefined; what: string }[];
+}) {
+  return (
+    <fieldset className="facet">
+      <legend>{legend}</legend>
+      {options.map((f) => (
+        <label key={f.value} className="facet-option">
+          <input type="checkbox" checked={picked.includes(f.value)} onChange={() => onPick(toggleValue(picked, f.value))} />
+          {f.value} <span className="count">({f.count})</span>
+        </label>
+      ))}
+      {options.length === 0 && !rest.some((r) => r.count) ? <p className="facet-empty">None</p> : null}
+      {rest.map((r) => (
+        <FacetRest key={r.what} count={r.count} what={r.what} />
+      ))}
+    </fieldset>
+  );
+}
+
 interface Results {
   key: string;
   items: SearchHit[];
@@ -114,39 +148,23 @@ export function SearchPage() {
           </div>
           {facets ? (
             <>
-              <fieldset className="facet">
-                <legend>Category</legend>
-                {facets.category.map((f) => (
-                  <label key={f.value} className="facet-option">
-                    <input
-                      type="checkbox"
-                      checked={state.categories.includes(f.value)}
-                      onChange={() => update({ ...state, categories: toggleValue(state.categories, f.value) })}
-                    />
-                    {f.value} <span className="count">({f.count})</span>
-                  </label>
-                ))}
-                {facets.category.length === 0 && !facets.category_other_count ? <p className="facet-empty">None</p> : null}
-                <FacetRest count={facets.category_other_count} what="in other categories" />
-              </fieldset>
-              <fieldset className="facet">
-                <legend>Brand</legend>
-                {facets.brand.map((f) => (
-                  <label key={f.value} className="facet-option">
-                    <input
-                      type="checkbox"
-                      checked={state.brands.includes(f.value)}
-                      onChange={() => update({ ...state, brands: toggleValue(state.brands, f.value) })}
-                    />
-                    {f.value} <span className="count">({f.count})</span>
-                  </label>
-                ))}
-                {facets.brand.length === 0 && !facets.brand_other_count && !facets.brand_missing_count ? (
-                  <p className="facet-empty">None</p>
-                ) : null}
-                <FacetRest count={facets.brand_other_count} what="of other brands" />
-                <FacetRest count={facets.brand_missing_count} what="without a brand" />
-              </fieldset>
+              <CheckboxFacet
+                legend="Category"
+                options={facets.category}
+                picked={state.categories}
+                onPick={(categories) => update({ ...state, categories })}
+                rest={[{ count: facets.category_other_count, what: "in other categories" }]}
+              />
+              <CheckboxFacet
+                legend="Brand"
+                options={facets.brand}
+                picked={state.brands}
+                onPick={(brands) => update({ ...state, brands })}
+                rest={[
+                  { count: facets.brand_other_count, what: "of other brands" },
+                  { count: facets.brand_missing_count, what: "without a brand" },
+                ]}
+              />
               <fieldset className="facet">
                 <legend>Price</legend>
                 <label className="facet-option">
