@@ -159,8 +159,9 @@ def _resolve_find_in_map(node: Any, mappings: dict[str, Any]) -> Any:
             f"{FIND_IN_MAP} takes [MapName, TopLevelKey, SecondLevelKey] and optionally "
             f"{{DefaultValue: value}}, not {arguments!r}"
         )
-    keys = [argument if isinstance(argument, str) else _plain_sub(argument) for argument in arguments[:3]]
-    if any(key is None for key in keys):
+    known = [argument if isinstance(argument, str) else _plain_sub(argument) for argument in arguments[:3]]
+    keys = [key for key in known if key is not None]
+    if len(keys) < len(known):
         return node  # a key known only at deploy time (a parameter): CloudFormation looks it up then
     map_name, top_key, second_key = keys
     found = ((mappings.get(map_name) or {}).get(top_key) or {}).get(second_key)
