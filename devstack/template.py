@@ -1,5 +1,6 @@
 """Reads template.yaml the way CloudFormation does, for the parts the local stack needs."""
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -53,14 +54,18 @@ def expand_for_each(template: dict[str, Any]) -> dict[str, Any]:
     For each item of the collection the fragment is copied with the identifier replaced: `${Id}` and `&{Id}` (the
     item without its non-alphanumeric characters) in keys and strings, `{"Ref": "Id"}` by the item itself. Then a
     `Ref` or `Fn::GetAtt` whose argument became a plain `Fn::Sub` names its target directly, as CloudFormation
-    resolves it. SAM CLI's own expander also resolves every other intrinsic it can, which loses the rest of the
+    resolves it. Then every `Fn::FindInMap` whose keys are known (literal, or the item put in their place) is
+    replaced by its value from `Mappings`, or by its `DefaultValue` when the map has no such keys: the transform
+    resolves these before the SAM transform reads the template, so a looped function's route can come from a
+    mapping row. SAM CLI's own expander also resolves every other intrinsic it can, which loses the rest of the
     template (`!Sub ${Table.Arn}/index` becomes a bare string): the local stack, the diagram and the tests read
     this one. The collection is a list, or a Ref to a CommaDelimitedList parameter (its default).
     """
     parameters = template.get("Parameters") or {}
+    mappings = template.get("Mappings") or {}
     for section in FOR_EACH_SECTIONS:
         if isinstance(template.get(section), dict):
-            template[section] = _expand_mapping(template[section], parameters)
+            template[section] = _resolve_find_in_map(_expand_mapping(template[section], parameters), mappings)
     return template
 
 
@@ -129,6 +134,47 @@ def _plain_sub(node: Any) -> str | None:
         text: str = node["Fn::Sub"]
         return None if "${" in text else text
     return None
+
+
+FIND_IN_MAP = "Fn::FindInMap"
+
+
+def _resolve_find_in_map(node: Any, mappings: dict[str, Any]) -> Any:
+    """Every Fn::FindInMap whose keys are known, innermost first, replaced by what it finds."""
+    if isinstance(node, list):
+        return [_resolve_find_in_map(item, mappings) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _resolve_find_in_map(value, mappings) for key, value in node.items()}
+    if set(node) != {FIND_IN_MAP}:
+        return node
+    arguments = node[FIND_IN_MAP]
+    default_given = isinstance(arguments, list) and len(arguments) == 4
+    if not (
+        isinstance(arguments, list)
+        and len(arguments) in (3, 4)
+        and (not default_given or (isinstance(arguments[3], dict) and set(arguments[3]) == {"DefaultValue"}))
+    ):
+        raise ValueError(
+            f"{FIND_IN_MAP} takes [MapName, TopLevelKey, SecondLevelKey] and optionally "
+            f"{{DefaultValue: value}}, not {arguments!r}"
+        )
+    known = [argument if isinstance(argument, str) else _plain_sub(argument) for argument in arguments[:3]]
+    keys = [key for key in known if key is not None]
+    if len(keys) < len(known):
+        return node  # a key known only at deploy time (a parameter): CloudFormation looks it up then
+    map_name, top_key, second_key = keys
+    found = ((mappings.get(map_name) or {}).get(top_key) or {}).get(second_key)
+    # A copy: every place that looks up the same row gets its own value.
+    if found is not None:
+        return copy.deepcopy(found)
+    if default_given:
+        return copy.deepcopy(arguments[3]["DefaultValue"])
+    if map_name not in mappings:
+        raise ValueError(f"{FIND_IN_MAP} {keys}: the template has no mapping {map_name}")
+    if top_key not in mappings[map_name]:
+        raise ValueError(f"{FIND_IN_MAP} {keys}: the mapping {map_name} has no key {top_key}")
+    raise ValueError(f"{FIND_IN_MAP} {keys}: {map_name}.{top_key} has no {second_key}")
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

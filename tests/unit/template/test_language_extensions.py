@@ -1,5 +1,5 @@
-"""The local reader's Fn::ForEach expansion (devstack.template), which the local stack, the diagram and the
-template tests rely on, against the rules of AWS::LanguageExtensions."""
+"""The local reader's Fn::ForEach expansion and Fn::FindInMap lookups (devstack.template), which the local stack,
+the diagram and the template tests rely on, against the rules of AWS::LanguageExtensions."""
 
 import pytest
 
@@ -78,3 +78,97 @@ def test_given_collection_from_a_comma_delimited_parameter_then_its_default_is_i
 def test_given_malformed_loop_when_expanded_then_it_says_what_is_wrong(resources, message):
     with pytest.raises(ValueError, match=message):
         expand_for_each({"Resources": resources})
+
+
+ROUTES = {
+    "Routes": {"GetA": {"Path": "/a", "Actions": ["dynamodb:GetItem"], "Policy": "ReadPolicy"}, "PutB": {"Path": "/b"}}
+}
+
+
+def looked_up(second_key, default=None):
+    arguments = ["Routes", {"Ref": "Name"}, second_key]
+    return {"Fn::FindInMap": arguments + ([{"DefaultValue": default}] if default is not None else [])}
+
+
+def test_given_find_in_map_keyed_by_the_loop_identifier_when_expanded_then_each_copy_holds_its_rows_values():
+    template = {
+        "Mappings": ROUTES,
+        "Resources": {
+            "Fn::ForEach::Routes": loop(
+                "Name",
+                ["GetA"],
+                {
+                    "${Name}Function": {
+                        "Type": "AWS::Serverless::Function",
+                        "Properties": {
+                            "Path": looked_up("Path"),
+                            "Policies": [{"Ref": looked_up("Policy")}, {"Action": looked_up("Actions")}],
+                        },
+                    }
+                },
+            )
+        },
+    }
+    properties = expand_for_each(template)["Resources"]["GetAFunction"]["Properties"]
+    assert properties == {"Path": "/a", "Policies": [{"Ref": "ReadPolicy"}, {"Action": ["dynamodb:GetItem"]}]}
+    # Each copy owns its value: changing it leaves the mapping as written.
+    properties["Policies"][1]["Action"].append("dynamodb:PutItem")
+    assert template["Mappings"]["Routes"]["GetA"]["Actions"] == ["dynamodb:GetItem"]
+
+
+def test_given_a_row_without_the_key_when_expanded_then_the_default_value_else_a_clear_error():
+    with_default = {
+        "Mappings": ROUTES,
+        "Outputs": {
+            "Fn::ForEach::O": loop("Name", ["PutB"], {"${Name}": {"Value": looked_up("Policy", "WritePolicy")}})
+        },
+    }
+    assert expand_for_each(with_default)["Outputs"] == {"PutB": {"Value": "WritePolicy"}}
+    without = {
+        "Mappings": ROUTES,
+        "Outputs": {"Fn::ForEach::O": loop("Name", ["PutB"], {"${Name}": {"Value": looked_up("Policy")}})},
+    }
+    with pytest.raises(ValueError, match=r"Routes.PutB has no Policy"):
+        expand_for_each(without)
+
+
+@pytest.mark.parametrize(
+    ("item", "mappings", "message"),
+    [
+        ("Missing", ROUTES, "the mapping Routes has no key Missing"),
+        ("GetA", {}, "the template has no mapping Routes"),
+    ],
+)
+def test_given_find_in_map_with_an_unknown_map_or_row_when_expanded_then_it_names_what_is_missing(
+    item, mappings, message
+):
+    template = {
+        "Mappings": mappings,
+        "Resources": {"Fn::ForEach::R": loop("Name", [item], {"R${Name}": {"Path": looked_up("Path")}})},
+    }
+    with pytest.raises(ValueError, match=message):
+        expand_for_each(template)
+
+
+def test_given_find_in_map_keyed_by_a_parameter_when_expanded_then_it_is_left_for_cloudformation():
+    lookup = {"Fn::FindInMap": ["Routes", {"Ref": "Stage"}, "Path"]}
+    template = {
+        "Mappings": ROUTES,
+        "Resources": {"Fn::ForEach::R": loop("Name", ["a"], {"R${Name}": {"Path": lookup}})},
+    }
+    assert expand_for_each(template)["Resources"]["Ra"] == {"Path": lookup}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["Routes", "GetA"],
+        ["Routes", "GetA", "Path", "fallback"],
+        ["Routes", "GetA", "Path", {"Default": "x"}],
+        "Routes",
+    ],
+)
+def test_given_malformed_find_in_map_when_expanded_then_it_says_what_it_takes(arguments):
+    template = {"Mappings": ROUTES, "Resources": {"R": {"Path": {"Fn::FindInMap": arguments}}}}
+    with pytest.raises(ValueError, match=r"Fn::FindInMap takes \[MapName, TopLevelKey, SecondLevelKey\]"):
+        expand_for_each(template)
