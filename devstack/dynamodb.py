@@ -15,12 +15,17 @@ the copy shares them (`_share_stream_records`); a rollback still restores the li
 Counts: `GET /_devstack/requests` answers {"<X-Amz-Target>": count, ...} since start, keyed by the whole
 target, service prefix included (`DynamoDB_20120810.GetItem`, `DynamoDBStreams_20120810.GetRecords`): the
 same server answers the stream trigger's polling, which is no API request's round trip, and the prefix is
-what tells them apart. `make bench` reads it to count round trips per API request.
+what tells them apart. `GET /_devstack/requests?table=<name>` counts only the requests that name that table
+(`TableName`, a batch's `RequestItems`, a transaction's items): the event consumers' writes to their own tables,
+made while an API request runs, are then not counted as its round trips. `make bench` reads it to count round
+trips per API request.
 """
 
 import copy
+import io
 import json
 import threading
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,18 +46,42 @@ class SerialisedApp:
         self._app = app
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
+        self.counts_by_table: dict[str, Counter[str]] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == COUNTS_PATH:
+            table = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("table", [None])[0]
             with self._lock:
-                body = json.dumps(dict(self.counts)).encode()
+                counts = self.counts if table is None else self.counts_by_table.get(table, Counter())
+                body = json.dumps(dict(counts)).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         operation = environ.get("HTTP_X_AMZ_TARGET", "") or "other"
+        request = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(request)
         with self._lock:
             self.counts[operation] += 1
+            for table in tables_named(request):
+                self.counts_by_table.setdefault(table, Counter())[operation] += 1
             # The body is read inside the lock too: a lazy iterable could still be running the backend.
             return list(self._app(environ, start_response))
+
+
+def tables_named(request: bytes) -> set[str]:
+    """The tables a DynamoDB (or DynamoDB Streams) JSON request names; none for a body that is not such JSON."""
+    try:
+        document = json.loads(request or b"{}")
+    except ValueError:
+        return set()
+    if not isinstance(document, dict):
+        return set()
+    tables = {document["TableName"]} if isinstance(document.get("TableName"), str) else set()
+    tables.update(name for name in document.get("RequestItems") or {} if isinstance(name, str))
+    for item in document.get("TransactItems") or []:
+        for part in item.values() if isinstance(item, dict) else []:
+            if isinstance(part, dict) and isinstance(part.get("TableName"), str):
+                tables.add(part["TableName"])
+    return tables
 
 
 def _copy_shard_sharing_records(shard: StreamShard, memo: dict[int, Any]) -> StreamShard:

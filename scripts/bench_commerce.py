@@ -2,8 +2,10 @@
 
 1. DynamoDB round trips per request of each commerce route, counted by the local DynamoDB itself
    (devstack.dynamodb counts requests per X-Amz-Target): requests are sent one at a time and the counts read
-   before and after each. Only DynamoDB's own API is counted: the local stream trigger polls the same server
-   (DynamoDBStreams_20120810.GetRecords, DescribeStream) every 0.1 s, and no API request makes those calls.
+   before and after each. Only DynamoDB's own API on the shop's table is counted: the local stream trigger polls
+   the same server (DynamoDBStreams_20120810.GetRecords, DescribeStream) every 0.1 s, and the event consumers
+   write their own tables (idempotency records, WebSocket connections) while a request runs; neither is the
+   request's round trip.
 2. Checkout latency: POST /orders of a 3-line cart (each shopper fills its cart untimed, then checks out
    timed); p50 and p99, for one shopper alone and for CLIENTS concurrent shoppers. The local DynamoDB
    serves one request at a time and copies a table for every transaction (moto's rollback), so the
@@ -32,10 +34,10 @@ ADDRESS = {"name": "Bench", "line1": "1 Bench St", "city": "Benchton", "postal_c
 
 
 class Stack:
-    def __init__(self, api: str, dynamodb: str, state: Path) -> None:
+    def __init__(self, api: str, dynamodb: str, state: Path, table: str) -> None:
         from devstack.issuer import DevIssuer
 
-        self.api, self.dynamodb = api, dynamodb
+        self.api, self.dynamodb, self.table = api, dynamodb, table
         self.issuer = DevIssuer(state)
         self.admin = self.auth("bench-admin", ["admin"])
 
@@ -43,8 +45,8 @@ class Stack:
         return {"Authorization": f"Bearer {self.issuer.mint(user, groups)}"}
 
     def counts(self) -> Counter[str]:
-        """DynamoDB API requests so far, by operation (stream polling left out)."""
-        targets = requests.get(self.dynamodb + COUNTS_PATH, timeout=30).json()
+        """DynamoDB API requests on the shop's table so far, by operation (stream polling left out)."""
+        targets = requests.get(self.dynamodb + COUNTS_PATH, params={"table": self.table}, timeout=30).json()
         return Counter(
             {
                 target.removeprefix(DYNAMODB_TARGET): count
@@ -132,10 +134,11 @@ def checkout_latency(stack: Stack, clients: int, checkouts: int) -> list[float]:
 
 
 def commerce_bench() -> None:
+    from devstack.__main__ import SHOP_TABLE
     from devstack.launcher import running_stack
 
     with tempfile.TemporaryDirectory() as state, running_stack(Path(state)) as running:
-        stack = Stack(running.url, running.dynamodb_url, Path(state))
+        stack = Stack(running.url, running.dynamodb_url, Path(state), SHOP_TABLE)
         trips = round_trips(stack)
         alone = p50_p99(checkout_latency(stack, 1, CHECKOUTS // 4))
         loaded = p50_p99(checkout_latency(stack, CLIENTS, CHECKOUTS))

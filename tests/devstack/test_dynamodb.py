@@ -171,3 +171,30 @@ def test_given_an_open_shard_iterator_when_a_transaction_is_cancelled_then_it_st
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in first["Records"]] == ["before"]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in later["Records"]] == ["after"]
     client.delete_table(TableName=table)
+
+
+def test_given_requests_on_two_tables_when_counts_asked_for_one_then_only_the_requests_naming_it_count(dynamodb):
+    client, endpoint = dynamodb
+    other, _streams, _arn, _shard = streamed_table(client, "Other")
+
+    def on(table):
+        return requests.get(endpoint + COUNTS_PATH, params={"table": table}, timeout=10).json()
+
+    before, before_other = on(TABLE), on(other)
+    client.get_item(TableName=TABLE, Key={"pk": {"S": "counter"}})
+    increment(client)
+    client.batch_get_item(RequestItems={TABLE: {"Keys": [{"pk": {"S": "counter"}}]}})
+    client.put_item(TableName=other, Item={"pk": {"S": "elsewhere"}})
+    after, after_other = on(TABLE), on(other)
+
+    def delta(now, then):
+        return {target: count - then.get(target, 0) for target, count in now.items() if count != then.get(target, 0)}
+
+    assert delta(after, before) == {
+        "DynamoDB_20120810.GetItem": 1,
+        "DynamoDB_20120810.TransactWriteItems": 1,
+        "DynamoDB_20120810.BatchGetItem": 1,
+    }
+    assert delta(after_other, before_other) == {"DynamoDB_20120810.PutItem": 1}
+    assert on("NoSuchTable") == {}
+    client.delete_table(TableName=other)
