@@ -4,12 +4,11 @@ here would fail the pipeline's integration stage for the wrong reason, so it fai
 The stack has a small demo catalog, so that the paging and search branches of the tests run.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from devstack.launcher import StackFailed, running_stack
+from tests.local_stack import local_stack
 from tests.smoke.test_deployed_api import *  # noqa: F403 - the same tests, collected again in this module
 
 pytestmark = pytest.mark.e2e
@@ -21,14 +20,8 @@ SEEDED_PRODUCTS = 12
 def api_url(tmp_path_factory) -> Iterator[str]:
     """Overrides the conftest's SHOP_API_URL for the tests collected in this module."""
     state = tmp_path_factory.mktemp("smoke-stack")
-    try:
-        with running_stack(state, seed_count=SEEDED_PRODUCTS) as stack:
-            yield stack.url
-    except StackFailed as error:
-        pytest.fail(str(error))
-    finally:
-        if os.environ.get("CI") and (state / "devstack.log").exists():
-            print(f"\n--- local stack log (last 3000 chars) ---\n{(state / 'devstack.log').read_text()[-3000:]}")
+    with local_stack(state, seed_count=SEEDED_PRODUCTS) as stack:
+        yield stack.url
 
 
 def test_given_the_local_catalog_then_the_smoke_tests_took_their_data_dependent_branches(api_url):
