@@ -66,3 +66,28 @@ def test_given_missing_or_invalid_search_settings_when_validated_then_cold_start
 
     with pytest.raises(ValidationError):
         OpenSearchSettings()
+
+
+def test_given_one_service_when_its_client_asked_for_twice_then_one_client_per_endpoint(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    clients.aws_client.cache_clear()
+    try:
+        first = clients.aws_client("sns")
+        assert clients.aws_client("sns") is first
+        assert clients.aws_client("sns", "http://127.0.0.1:1") is not first
+        assert clients.aws_client("sns", "http://127.0.0.1:1").meta.endpoint_url == "http://127.0.0.1:1"
+    finally:
+        clients.aws_client.cache_clear()
+
+
+def test_given_retries_then_botocore_retries_in_standard_mode_that_many_times_after_the_first_attempt(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    clients.aws_client.cache_clear()
+    try:
+        retries = clients.aws_client("events", retries=3).meta.config.retries
+        default = clients.aws_client("events").meta.config.retries
+    finally:
+        clients.aws_client.cache_clear()
+
+    assert retries["mode"] == "standard" and retries["total_max_attempts"] == 4
+    assert default != retries

@@ -16,16 +16,16 @@ else:
 
 
 @cache
-def aws_client(service_name: str, endpoint_url: str | None = None, max_attempts: int | None = None) -> Any:
-    """The service's boto3 client (one per endpoint). `max_attempts` switches botocore to its standard retry mode
-    with that many attempts in all; without it, botocore's defaults apply."""
+def aws_client(service_name: str, endpoint_url: str | None = None, retries: int | None = None) -> Any:
+    """The service's boto3 client (one per endpoint). `retries` switches botocore to its standard retry mode with
+    that many retries after the first attempt (botocore's `max_attempts`); without it, botocore's defaults apply."""
     import boto3
 
     config = None
-    if max_attempts is not None:
+    if retries is not None:
         from botocore.config import Config
 
-        config = Config(retries={"mode": "standard", "max_attempts": max_attempts})
+        config = Config(retries={"mode": "standard", "max_attempts": retries})
     return boto3.client(service_name, endpoint_url=endpoint_url, config=config)
 
 

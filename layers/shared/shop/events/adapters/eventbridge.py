@@ -10,7 +10,7 @@ from shop.events.ports import Published
 
 def events_client() -> Any:
     # The publisher retries refused entries itself; throttled calls are retried by botocore as well.
-    return aws_client("events", max_attempts=3)
+    return aws_client("events", retries=3)
 
 
 def entry_of(event: EventDetail, bus_name: str) -> dict[str, Any]:
