@@ -6,7 +6,8 @@ one line of JSON behind REQUEST_MARKER. `python -m devstack` reads all of it and
 `ConsoleFormatter`:
 
     10:06:01 GET /products 200 12 ms ListProductsFunction
-    10:06:02 POST /cart/items 201 48 ms PutCartItemFunction (authorizer AuthorizerFunction)
+    10:06:02 PUT /cart/items/... 200 48 ms PutCartItemFunction
+    10:06:02 GET /private 200 30 ms PrivateFunction (authorizer TokenAuthorizerFunction)
     10:06:02 INFO  IndexerFunction batch indexed  records=19 failed=0
     10:06:03 ERROR CreateOrderFunction checkout failed  order_id=...
         Traceback (most recent call last):
