@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cartTotal, clampQuantity, itemCount, lineTotal, quantityAfterAdd } from "../src/lib/cart";
+import { cartTotal, clampQuantity, itemCount, itemsLabel, lineTotal, quantityAfterAdd } from "../src/lib/cart";
 
 const lines = [
   { product_id: "a", quantity: 2, unit_price_cents: 1999 },
@@ -10,6 +10,12 @@ describe("cart arithmetic", () => {
   it("given lines, when counted, then the badge counts items, not lines", () => {
     expect(itemCount(lines)).toBe(3);
     expect(itemCount([])).toBe(0);
+  });
+
+  it("given a count, when put in words, then one is singular and every other count plural", () => {
+    expect(itemsLabel(1)).toBe("1 item");
+    expect(itemsLabel(0)).toBe("0 items");
+    expect(itemsLabel(3)).toBe("3 items");
   });
 
   it("given lines, when totalled, then sums quantity times unit price in minor units", () => {

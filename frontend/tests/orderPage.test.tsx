@@ -66,4 +66,14 @@ describe("orders page", () => {
     expect(screen.getByRole("link", { name: /^Order of / })).toHaveAttribute("href", `/orders/${ORDER.id}`);
     expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
   });
+
+  it("given an order of a single item, when listed, then it reads 1 item", async () => {
+    const line = { ...ORDER.items[0]!, quantity: 1, line_total_cents: ORDER.items[0]!.unit_price_cents };
+    const single = { ...ORDER, items: [line], total_cents: line.line_total_cents };
+    const api = fakeApi({ "GET /orders": () => json({ items: [single], next_cursor: null }) });
+    renderApp(<OrdersPage />, { api, path: "/orders" });
+    const list = await screen.findByRole("list", { name: "Order list" });
+    expect(list).toHaveTextContent("Placed1 item, $29.99");
+    expect(list).not.toHaveTextContent("1 items");
+  });
 });

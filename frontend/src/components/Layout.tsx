@@ -1,6 +1,7 @@
 import { Link, NavLink, Outlet } from "react-router";
 import { useSession } from "../app/auth";
 import { useCart } from "../app/cart";
+import { itemsLabel } from "../lib/cart";
 import { useOnline } from "../lib/useAsync";
 import { SearchBox } from "./SearchBox";
 
@@ -16,7 +17,7 @@ export function OfflineBanner() {
 
 function CartLink() {
   const { count } = useCart();
-  const description = count === 1 ? "1 item" : `${count} items`;
+  const description = itemsLabel(count);
   return (
     <>
       {/* The link's name is exactly "Cart"; the count is its description, for screen readers. */}

@@ -20,6 +20,11 @@ export function itemCount(lines: readonly CartLineLike[]): number {
   return lines.reduce((sum, line) => sum + line.quantity, 0);
 }
 
+/** "1 item", "3 items": a count of items in words. */
+export function itemsLabel(count: number): string {
+  return count === 1 ? "1 item" : `${count} items`;
+}
+
 export function lineTotal(line: CartLineLike): number {
   return line.unit_price_cents * line.quantity;
 }

@@ -4,6 +4,7 @@ import { useSession } from "../app/auth";
 import { useApi } from "../app/context";
 import { LiveAnnouncement, useLiveOrders } from "../app/liveOrders";
 import { Loading, Money, NeedsSignIn, Page, PagingControls } from "../components/common";
+import { itemCount, itemsLabel } from "../lib/cart";
 import { usePagedList } from "../lib/usePagedList";
 
 export const STATUS_LABELS: Record<Order["status"], string> = {
@@ -41,7 +42,7 @@ export function OrdersPage() {
               <Link to={`/orders/${encodeURIComponent(o.id)}`}>Order of {formatDate(o.created_at)}</Link>
               <span className={`status status-${o.status.toLowerCase()}`}>{STATUS_LABELS[o.status]}</span>
               <span>
-                {o.items.reduce((n, l) => n + l.quantity, 0)} items, <Money cents={o.total_cents} currency={o.currency} />
+                {itemsLabel(itemCount(o.items))}, <Money cents={o.total_cents} currency={o.currency} />
               </span>
             </li>
           ))}
