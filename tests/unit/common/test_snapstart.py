@@ -39,3 +39,23 @@ def test_given_clients_made_before_the_snapshot_when_restored_then_new_clients_a
     assert clients.dynamodb_client() is not client
     assert catalog_wiring.product_store() is not store
     assert boto3.DEFAULT_SESSION is not session
+
+
+def test_given_settings_read_before_the_snapshot_when_restored_then_read_again_in_every_context(monkeypatch) -> None:
+    from shop.common import settings
+    from shop.events import settings as event_settings
+
+    monkeypatch.setenv("TABLE_NAME", "ShopTable")
+    monkeypatch.setenv("ALERTS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alerts")
+    settings.table_settings.cache_clear()
+    event_settings.alert_settings.cache_clear()
+    table, alerts = settings.table_settings(), event_settings.alert_settings()
+    assert settings.table_settings() is table and event_settings.alert_settings() is alerts
+
+    snapstart.after_restore()
+
+    try:
+        assert settings.table_settings() is not table
+        assert event_settings.alert_settings() is not alerts
+    finally:
+        snapstart.after_restore()  # nothing read under this test's environment outlives it
