@@ -13,13 +13,11 @@ import pytest
 from devstack.common import free_port
 from shop.catalog.dynamodb import ProductsTable
 from shop.catalog.models import Product
-from shop.common import clients
 from shop.common.clients import opensearch_client
-from shop.common.settings import opensearch_settings, search_admin_settings
-from shop.search import wiring
 from shop.search.models import ALIAS
 from tests.doubles.search_admin import SecurityPluginDouble, connection_class, response_url
 from tests.handlers.conftest import TABLE_NAME, LambdaContext, event, load_function
+from tests.handlers.search.conftest import clear_search_caches
 
 INDEXER_ARN = "arn:aws:iam::123456789012:role/shop-dev-IndexerFunctionRole-1A2B3C4D5E6F"
 SEARCH_ARN = "arn:aws:iam::123456789012:role/shop-dev-SearchFunctionRole-6F5E4D3C2B1A"
@@ -36,17 +34,6 @@ class AdminContext(LambdaContext):
         return self.remaining_millis
 
 
-def _clear() -> None:
-    for cached in (
-        opensearch_settings,
-        search_admin_settings,
-        clients.opensearch_client,
-        wiring.search_engine,
-        wiring.search_index,
-    ):
-        cached.cache_clear()
-
-
 @pytest.fixture
 def plugin(monkeypatch) -> SecurityPluginDouble:
     double = SecurityPluginDouble()
@@ -55,12 +42,9 @@ def plugin(monkeypatch) -> SecurityPluginDouble:
 
 
 @pytest.fixture
-def opensearch(table, osmem_url, plugin, monkeypatch):
-    monkeypatch.setenv("OPENSEARCH_ENDPOINT", osmem_url)
-    monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
-    yield osmem_url
-    _clear()
+def opensearch(plugin, opensearch):
+    """The search package's osmem, with the security plugin double answering `_plugins/_security`."""
+    return opensearch
 
 
 @pytest.fixture
@@ -179,7 +163,7 @@ def test_given_a_function_without_its_settings_when_created_then_failed_naming_t
     table, plugin, monkeypatch, context
 ):
     monkeypatch.delenv("OPENSEARCH_ENDPOINT", raising=False)
-    _clear()
+    clear_search_caches()
     admin = load_function("search_admin")  # the cold start itself must not fail
 
     with response_url() as url:
@@ -188,21 +172,21 @@ def test_given_a_function_without_its_settings_when_created_then_failed_naming_t
     assert result["status"] == "FAILED"
     assert url.only.body["Reason"] == "the admin function is misconfigured: OPENSEARCH_ENDPOINT: Field required"
     assert plugin.requests == []
-    _clear()
+    clear_search_caches()
 
 
 def test_given_a_misconfigured_function_when_an_operator_invokes_it_then_a_clear_error(
     table, plugin, monkeypatch, context
 ):
     monkeypatch.delenv("OPENSEARCH_ENDPOINT", raising=False)
-    _clear()
+    clear_search_caches()
     admin = load_function("search_admin")
 
     result = admin.lambda_handler(event("search_admin_check"), context)
 
     assert result["ok"] is False and result["error"] == "misconfigured"
     assert "OPENSEARCH_ENDPOINT" in result["message"]
-    _clear()
+    clear_search_caches()
 
 
 def test_given_a_response_url_refusing_the_answer_when_invoked_then_reported_not_raised(admin, context):
@@ -315,13 +299,13 @@ def test_given_the_function_near_its_timeout_when_reindexing_then_stopped_with_t
 def test_given_the_domain_unreachable_when_checking_then_search_unavailable(table, plugin, monkeypatch, context):
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
+    clear_search_caches()
     admin = load_function("search_admin")
 
     result = admin.lambda_handler(event("search_admin_check"), context)
 
     assert result["ok"] is False and result["error"] == "search-unavailable"
-    _clear()
+    clear_search_caches()
 
 
 def test_given_the_table_missing_when_checking_then_table_unavailable(admin, monkeypatch, context):

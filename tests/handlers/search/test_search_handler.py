@@ -9,28 +9,11 @@ import pytest
 
 from scripts.make_events import PRODUCT_ID, product_image, stream_record
 from shop.catalog.models import Product
-from shop.common import clients
 from shop.common.clients import opensearch_client
-from shop.common.settings import opensearch_settings
-from shop.search import wiring
 from shop.search.index import SearchIndex
 from shop.search.models import ALIAS, IndexProduct, WriteOutcome, index_name
 from tests.handlers.conftest import assert_problem, body_of, event, load_function, values, with_query
-
-
-def _clear() -> None:
-    for cached in (opensearch_settings, clients.opensearch_client, wiring.search_engine, wiring.search_index):
-        cached.cache_clear()
-
-
-@pytest.fixture
-def opensearch(table, osmem_url, monkeypatch):
-    """Functions reach osmem as they would reach the domain: through their settings."""
-    monkeypatch.setenv("OPENSEARCH_ENDPOINT", osmem_url)
-    monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
-    yield osmem_url
-    _clear()
+from tests.handlers.search.conftest import clear_search_caches
 
 
 @pytest.fixture
@@ -178,7 +161,7 @@ def test_given_opensearch_unreachable_when_indexing_then_every_record_is_reporte
 ):
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
+    clear_search_caches()
     try:
         function = load_function("index_products")
         records = event("index_products")["Records"]
@@ -186,7 +169,7 @@ def test_given_opensearch_unreachable_when_indexing_then_every_record_is_reporte
         response = function.lambda_handler(event("index_products"), context)
         assert response == {"batchItemFailures": [{"itemIdentifier": sequence_of(r)} for r in records]}
     finally:
-        _clear()
+        clear_search_caches()
 
 
 def test_given_many_records_when_indexed_then_one_bulk_request(indexer, context, monkeypatch):
@@ -316,12 +299,12 @@ def test_given_hostile_text_when_searching_then_200(searcher, context, q):
 def test_given_opensearch_unreachable_when_searching_then_503_problem(table, monkeypatch, context):
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
+    clear_search_caches()
     try:
         function = load_function("search_products")
         response = function.lambda_handler(event("search_products"), context)
     finally:
-        _clear()
+        clear_search_caches()
     assert_problem(response, 503)
 
 
@@ -371,12 +354,12 @@ def test_given_opensearch_unreachable_when_indexing_then_every_record_counted_as
 ):
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setenv("OPENSEARCH_AUTH", "none")
-    _clear()
+    clear_search_caches()
     try:
         function = load_function("index_products")
         function.lambda_handler(event("index_products"), context)
     finally:
-        _clear()
+        clear_search_caches()
     metrics = published()
     assert values(metrics, "IndexFailures") == [len(event("index_products")["Records"])]
     assert values(metrics, "IndexedRecords") == [0]
